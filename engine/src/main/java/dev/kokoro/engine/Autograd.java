@@ -1,0 +1,102 @@
+package dev.kokoro.engine;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The tape: ops call {@link #record} on their output; {@link #backward} walks the graph in reverse
+ * topological order. Only branches that reach a tensor requiring grad are recorded at all, so
+ * frozen weights cost nothing in backward.
+ */
+public final class Autograd {
+    private static final ThreadLocal<int[]> DISABLED = ThreadLocal.withInitial(() -> new int[1]);
+
+    private Autograd() {}
+
+    public static boolean enabled() { return DISABLED.get()[0] == 0; }
+
+    /** A scope with gradient recording off: {@code try (var g = Autograd.disable()) { ... }}. */
+    public static Scope disable() {
+        int[] c = DISABLED.get();
+        c[0]++;
+        return () -> c[0]--;
+    }
+
+    public interface Scope extends AutoCloseable {
+        @Override void close();
+    }
+
+    public static <T> T noGrad(Supplier<T> body) {
+        try (Scope s = disable()) {
+            return body.get();
+        }
+    }
+
+    /** True when an op on these inputs must be recorded. */
+    public static boolean needsGrad(Tensor... inputs) {
+        if (!enabled()) return false;
+        for (Tensor t : inputs) if (t != null && t.requiresGrad) return true;
+        return false;
+    }
+
+    /** Records a multi-input op; {@code backward} accumulates into the inputs that require grad. */
+    public static Tensor record(Tensor out, Node.Backward backward, Tensor... inputs) {
+        if (!needsGrad(inputs)) return out;
+        out.requiresGrad = true;
+        out.node = new Node(inputs, backward);
+        return out;
+    }
+
+    /** Records a one-input op whose backward maps the output gradient to the input gradient. */
+    static Tensor record(Tensor out, Node.Unary backward, Tensor input) {
+        return record(out, (Node.Backward) g -> accumulate(input, backward.apply(g)), input);
+    }
+
+    /** Adds {@code g} into {@code t}'s gradient when {@code t} requires grad. */
+    public static void accumulate(Tensor t, Tensor g) {
+        if (t != null && t.requiresGrad && g != null) t.accumulateGrad(g);
+    }
+
+    static void backward(Tensor root, Tensor gradOutput) {
+        Tensor.check(root.requiresGrad, "backward() on a tensor that does not require grad");
+        List<Tensor> order = topoOrder(root);
+        try (Scope s = disable()) {
+            root.accumulateGrad(gradOutput);
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Tensor t = order.get(i);
+                if (t.node == null || t.grad == null) continue;
+                Tensor g = t.grad;
+                t.node.backward.apply(g);
+                t.grad = null; // intermediate gradients are freed as soon as they are used
+            }
+        }
+    }
+
+    /** Post-order of the tensors that require grad and reach {@code root}, iteratively (deep graphs). */
+    private static List<Tensor> topoOrder(Tensor root) {
+        List<Tensor> order = new ArrayList<>();
+        Map<Tensor, Boolean> seen = new IdentityHashMap<>();
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        stack.push(new Object[]{root, 0});
+        seen.put(root, true);
+        while (!stack.isEmpty()) {
+            Object[] top = stack.peek();
+            Tensor t = (Tensor) top[0];
+            int next = (Integer) top[1];
+            Tensor[] ins = t.node == null ? new Tensor[0] : t.node.inputs;
+            if (next < ins.length) {
+                top[1] = next + 1;
+                Tensor c = ins[next];
+                if (c != null && c.requiresGrad && seen.put(c, true) == null) stack.push(new Object[]{c, 0});
+            } else {
+                stack.pop();
+                order.add(t);
+            }
+        }
+        return order;
+    }
+}

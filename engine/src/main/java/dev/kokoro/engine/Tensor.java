@@ -1,0 +1,398 @@
+package dev.kokoro.engine;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * An n-dimensional array of float32, float64 or int64 values with reverse-mode autograd.
+ *
+ * <p>Storage is a flat primitive array; a tensor is a view of it with a shape, strides and an
+ * offset, so transpose, slice and reshape of contiguous data copy nothing. Kernels work on
+ * contiguous data: they call {@link #contiguous()} first, which copies only when it must.
+ *
+ * <p>A tensor created by an op while gradients are enabled and some input requires grad records a
+ * {@link Node}: its inputs and a closure that turns this tensor's gradient into theirs.
+ */
+public final class Tensor {
+    public final DType dtype;
+    final int[] shape;
+    final int[] strides;
+    final int offset;
+    final float[] f;
+    final double[] d;
+    final long[] l;
+
+    boolean requiresGrad;
+    Node node;
+    Tensor grad;
+    private boolean gradShared;
+    private String name;
+
+    Tensor(DType dtype, int[] shape, int[] strides, int offset, float[] f, double[] d, long[] l) {
+        this.dtype = dtype;
+        this.shape = shape;
+        this.strides = strides;
+        this.offset = offset;
+        this.f = f;
+        this.d = d;
+        this.l = l;
+    }
+
+    // ---------------------------------------------------------------- construction
+
+    public static Tensor of(float[] data, int... shape) {
+        check(data.length == numel(shape), "float[%d] cannot have shape %s", data.length, Arrays.toString(shape));
+        return new Tensor(DType.F32, shape.clone(), contiguousStrides(shape), 0, data, null, null);
+    }
+
+    public static Tensor of(double[] data, int... shape) {
+        check(data.length == numel(shape), "double[%d] cannot have shape %s", data.length, Arrays.toString(shape));
+        return new Tensor(DType.F64, shape.clone(), contiguousStrides(shape), 0, null, data, null);
+    }
+
+    public static Tensor of(long[] data, int... shape) {
+        check(data.length == numel(shape), "long[%d] cannot have shape %s", data.length, Arrays.toString(shape));
+        return new Tensor(DType.I64, shape.clone(), contiguousStrides(shape), 0, null, null, data);
+    }
+
+    public static Tensor zeros(DType dtype, int... shape) {
+        int n = numel(shape);
+        return switch (dtype) {
+            case F32 -> of(new float[n], shape);
+            case F64 -> of(new double[n], shape);
+            case I64 -> of(new long[n], shape);
+        };
+    }
+
+    public static Tensor full(DType dtype, double value, int... shape) {
+        Tensor t = zeros(dtype, shape);
+        t.fill(value);
+        return t;
+    }
+
+    public static Tensor scalar(DType dtype, double value) {
+        return full(dtype, value);
+    }
+
+    /** Standard normal values, from {@code rng}. */
+    public static Tensor randn(SplittableRandom rng, DType dtype, int... shape) {
+        Tensor t = zeros(dtype, shape);
+        int n = t.numel();
+        for (int i = 0; i < n; i++) t.setFlat(i, gaussian(rng));
+        return t;
+    }
+
+    /** Uniform values in [lo, hi), from {@code rng}. */
+    public static Tensor rand(SplittableRandom rng, DType dtype, double lo, double hi, int... shape) {
+        Tensor t = zeros(dtype, shape);
+        int n = t.numel();
+        for (int i = 0; i < n; i++) t.setFlat(i, lo + (hi - lo) * rng.nextDouble());
+        return t;
+    }
+
+    public static double gaussian(SplittableRandom rng) {
+        double u1 = rng.nextDouble(), u2 = rng.nextDouble();
+        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
+    // ---------------------------------------------------------------- shape
+
+    public int[] shape() { return shape.clone(); }
+    public int dim() { return shape.length; }
+    public int size(int dim) { return shape[normDim(dim)]; }
+    public int numel() { return numel(shape); }
+    public int[] strides() { return strides.clone(); }
+    public int offset() { return offset; }
+
+    public int normDim(int dim) {
+        int r = dim < 0 ? dim + shape.length : dim;
+        check(r >= 0 && r < shape.length, "dim %d out of range for shape %s", dim, Arrays.toString(shape));
+        return r;
+    }
+
+    public boolean isContiguous() {
+        return offset == 0 && Arrays.equals(strides, contiguousStrides(shape)) && storageLength() == numel();
+    }
+
+    int storageLength() {
+        return f != null ? f.length : d != null ? d.length : l.length;
+    }
+
+    // ---------------------------------------------------------------- raw data access
+
+    /** The backing array of a contiguous float32 tensor (call {@link #contiguous()} first). */
+    public float[] f32() {
+        check(dtype == DType.F32, "expected float32, got %s", dtype);
+        check(isContiguous(), "f32() needs a contiguous tensor; call contiguous() first");
+        return f;
+    }
+
+    public double[] f64() {
+        check(dtype == DType.F64, "expected float64, got %s", dtype);
+        check(isContiguous(), "f64() needs a contiguous tensor; call contiguous() first");
+        return d;
+    }
+
+    public long[] i64() {
+        check(dtype == DType.I64, "expected int64, got %s", dtype);
+        check(isContiguous(), "i64() needs a contiguous tensor; call contiguous() first");
+        return l;
+    }
+
+    /** Element at logical (row-major) position {@code i}, as a double. Slow; for tests and small work. */
+    public double getFlat(int i) {
+        int p = physical(i);
+        return switch (dtype) {
+            case F32 -> f[p];
+            case F64 -> d[p];
+            case I64 -> l[p];
+        };
+    }
+
+    public void setFlat(int i, double v) {
+        int p = physical(i);
+        switch (dtype) {
+            case F32 -> f[p] = (float) v;
+            case F64 -> d[p] = v;
+            case I64 -> l[p] = (long) v;
+        }
+    }
+
+    public double get(int... idx) {
+        int p = offset;
+        for (int k = 0; k < idx.length; k++) p += idx[k] * strides[k];
+        return switch (dtype) {
+            case F32 -> f[p];
+            case F64 -> d[p];
+            case I64 -> l[p];
+        };
+    }
+
+    public double item() {
+        check(numel() == 1, "item() of a tensor with %d elements", numel());
+        return getFlat(0);
+    }
+
+    private int physical(int i) {
+        if (isContiguousFast()) return offset + i;
+        int p = offset;
+        for (int k = shape.length - 1; k >= 0; k--) {
+            int s = shape[k];
+            p += (i % s) * strides[k];
+            i /= s;
+        }
+        return p;
+    }
+
+    private boolean isContiguousFast() {
+        int expect = 1;
+        for (int k = shape.length - 1; k >= 0; k--) {
+            if (shape[k] != 1 && strides[k] != expect) return false;
+            expect *= shape[k];
+        }
+        return true;
+    }
+
+    /** All values as a new double[] in row-major order. */
+    public double[] toDoubleArray() {
+        int n = numel();
+        double[] out = new double[n];
+        Tensor c = contiguous();
+        switch (dtype) {
+            case F32 -> { for (int i = 0; i < n; i++) out[i] = c.f[i]; }
+            case F64 -> System.arraycopy(c.d, 0, out, 0, n);
+            case I64 -> { for (int i = 0; i < n; i++) out[i] = c.l[i]; }
+        }
+        return out;
+    }
+
+    public float[] toFloatArray() {
+        int n = numel();
+        float[] out = new float[n];
+        Tensor c = contiguous();
+        switch (dtype) {
+            case F32 -> System.arraycopy(c.f, 0, out, 0, n);
+            case F64 -> { for (int i = 0; i < n; i++) out[i] = (float) c.d[i]; }
+            case I64 -> { for (int i = 0; i < n; i++) out[i] = c.l[i]; }
+        }
+        return out;
+    }
+
+    public long[] toLongArray() {
+        int n = numel();
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) out[i] = (long) getFlat(i);
+        return out;
+    }
+
+    /** Fills in place (no autograd). */
+    public Tensor fill(double v) {
+        if (isContiguous()) {
+            switch (dtype) {
+                case F32 -> Arrays.fill(f, (float) v);
+                case F64 -> Arrays.fill(d, v);
+                case I64 -> Arrays.fill(l, (long) v);
+            }
+        } else {
+            for (int i = 0, n = numel(); i < n; i++) setFlat(i, v);
+        }
+        return this;
+    }
+
+    /** Copies {@code src}'s values into this tensor in place (no autograd); shapes must match. */
+    public Tensor copyFrom(Tensor src) {
+        check(Arrays.equals(shape, src.shape), "copyFrom: shape %s vs %s", Arrays.toString(shape), Arrays.toString(src.shape));
+        if (isContiguous() && src.isContiguous() && dtype == src.dtype) {
+            switch (dtype) {
+                case F32 -> System.arraycopy(src.f, 0, f, 0, f.length);
+                case F64 -> System.arraycopy(src.d, 0, d, 0, d.length);
+                case I64 -> System.arraycopy(src.l, 0, l, 0, l.length);
+            }
+        } else {
+            for (int i = 0, n = numel(); i < n; i++) setFlat(i, src.getFlat(i));
+        }
+        return this;
+    }
+
+    // ---------------------------------------------------------------- copies and conversion
+
+    /** This tensor if it is contiguous from offset 0, else a contiguous copy (differentiable). */
+    public Tensor contiguous() {
+        if (isContiguous()) return this;
+        Tensor out = zeros(dtype, shape);
+        int n = numel();
+        switch (dtype) {
+            case F32 -> { for (int i = 0; i < n; i++) out.f[i] = f[physical(i)]; }
+            case F64 -> { for (int i = 0; i < n; i++) out.d[i] = d[physical(i)]; }
+            case I64 -> { for (int i = 0; i < n; i++) out.l[i] = l[physical(i)]; }
+        }
+        return Autograd.record(out, g -> g, this);
+    }
+
+    /** A detached contiguous copy. */
+    public Tensor copy() {
+        Tensor out = zeros(dtype, shape);
+        out.copyFrom(this);
+        return out;
+    }
+
+    /** Same values in another dtype (differentiable between float types). */
+    public Tensor to(DType target) {
+        if (target == dtype) return this;
+        Tensor out = zeros(target, shape);
+        out.copyFrom(this);
+        if (target == DType.I64 || dtype == DType.I64) return out;
+        DType src = dtype;
+        return Autograd.record(out, g -> g.to(src), this);
+    }
+
+    /** Shares storage, drops the autograd history. */
+    public Tensor detach() {
+        return new Tensor(dtype, shape, strides, offset, f, d, l);
+    }
+
+    // ---------------------------------------------------------------- autograd
+
+    public boolean requiresGrad() { return requiresGrad; }
+
+    public Tensor requiresGrad(boolean on) {
+        check(node == null || !on || requiresGrad, "only leaf tensors can be marked requiresGrad");
+        check(!on || dtype != DType.I64, "an int64 tensor cannot require grad");
+        requiresGrad = on;
+        return this;
+    }
+
+    public Tensor grad() { return grad; }
+
+    public void zeroGrad() { grad = null; gradShared = false; }
+
+    public boolean isLeaf() { return node == null; }
+
+    /** Back-propagates from this scalar (gradient 1). */
+    public void backward() {
+        check(numel() == 1, "backward() without an argument needs a scalar, got shape %s", Arrays.toString(shape));
+        backward(full(dtype, 1.0, shape));
+    }
+
+    public void backward(Tensor gradOutput) {
+        Autograd.backward(this, gradOutput);
+    }
+
+    /** Adds {@code g} into this tensor's gradient (copy-on-write: {@code g} may be shared). */
+    void accumulateGrad(Tensor gradient) {
+        check(Arrays.equals(gradient.shape, shape), "gradient shape %s does not match tensor shape %s",
+                Arrays.toString(gradient.shape), Arrays.toString(shape));
+        Tensor g = gradient.dtype == dtype ? gradient : gradient.detach().to(dtype);
+        if (grad == null) {
+            grad = g.detach().contiguous();
+            gradShared = true;
+        } else if (gradShared) {
+            grad = Autograd.noGrad(() -> grad.add(g));
+            gradShared = false;
+        } else {
+            Autograd.noGrad(() -> { Elementwise.addInPlace(grad, g); return null; });
+        }
+    }
+
+    public String name() { return name; }
+    public Tensor name(String n) { this.name = n; return this; }
+
+    // ---------------------------------------------------------------- fluent ops
+
+    public Tensor add(Tensor o) { return Elementwise.add(this, o); }
+    public Tensor sub(Tensor o) { return Elementwise.sub(this, o); }
+    public Tensor mul(Tensor o) { return Elementwise.mul(this, o); }
+    public Tensor div(Tensor o) { return Elementwise.div(this, o); }
+    public Tensor add(double c) { return Elementwise.addScalar(this, c); }
+    public Tensor mul(double c) { return Elementwise.mulScalar(this, c); }
+    public Tensor neg() { return Elementwise.mulScalar(this, -1); }
+    public Tensor matmul(Tensor o) { return Matmul.matmul(this, o); }
+    public Tensor sum() { return Reductions.sum(this); }
+    public Tensor sum(int dim, boolean keepDim) { return Reductions.sum(this, dim, keepDim); }
+    public Tensor mean() { return Reductions.mean(this); }
+    public Tensor mean(int dim, boolean keepDim) { return Reductions.mean(this, dim, keepDim); }
+    public Tensor reshape(int... newShape) { return Views.reshape(this, newShape); }
+    public Tensor transpose(int d0, int d1) { return Views.transpose(this, d0, d1); }
+    public Tensor permute(int... dims) { return Views.permute(this, dims); }
+    public Tensor slice(int dim, int start, int end) { return Views.slice(this, dim, start, end); }
+    public Tensor unsqueeze(int dim) { return Views.unsqueeze(this, dim); }
+    public Tensor squeeze(int dim) { return Views.squeeze(this, dim); }
+    public Tensor expand(int... newShape) { return Views.expand(this, newShape); }
+
+    // ---------------------------------------------------------------- helpers
+
+    public static int numel(int[] shape) {
+        long n = 1;
+        for (int s : shape) {
+            check(s >= 0, "negative size in shape %s", Arrays.toString(shape));
+            n *= s;
+        }
+        check(n <= Integer.MAX_VALUE, "tensor of %d elements is too large", n);
+        return (int) n;
+    }
+
+    public static int[] contiguousStrides(int[] shape) {
+        int[] st = new int[shape.length];
+        int s = 1;
+        for (int k = shape.length - 1; k >= 0; k--) {
+            st[k] = s;
+            s *= shape[k];
+        }
+        return st;
+    }
+
+    static void check(boolean ok, String fmt, Object... args) {
+        if (!ok) throw new IllegalArgumentException(String.format(fmt, args));
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("Tensor(").append(dtype).append(Arrays.toString(shape));
+        if (name != null) sb.append(' ').append(name);
+        int n = Math.min(numel(), 8);
+        sb.append(" [");
+        for (int i = 0; i < n; i++) sb.append(i == 0 ? "" : ", ").append((float) getFlat(i));
+        if (numel() > n) sb.append(", ...");
+        return sb.append("])").toString();
+    }
+}
