@@ -15,6 +15,7 @@ public final class DeviceAllocator {
     private final CudaContext ctx;
     private final Map<Long, ArrayDeque<CUdeviceptr>> free = new HashMap<>();
     private long reservedBytes, inUseBytes, driverAllocations;
+    private boolean poison;
 
     DeviceAllocator(CudaContext ctx) { this.ctx = ctx; }
 
@@ -42,6 +43,7 @@ public final class DeviceAllocator {
             reservedBytes += cls;
         }
         inUseBytes += cls;
+        if (poison) ctx.memsetFloat(p, Float.NaN, cls / 4);
         return new DeviceBuffer(this, p, bytes, cls);
     }
 
@@ -60,6 +62,9 @@ public final class DeviceAllocator {
             e.getValue().clear();
         }
     }
+
+    /** Tests: fill every handed-out block with NaN, so an output element a kernel forgets to write shows. */
+    public synchronized void setPoison(boolean on) { poison = on; }
 
     public synchronized long driverAllocations() { return driverAllocations; }
     public synchronized long reservedBytes() { return reservedBytes; }
