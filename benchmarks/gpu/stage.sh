@@ -29,5 +29,10 @@ mkdir -p "$T/lib"
 (cd "$T" && unzip -q -o "$M2/org/jcuda/jcuda-natives/12.6.0/jcuda-natives-12.6.0-linux-x86_64.jar" 'lib/libJCudaDriver-*')
 "$J" cf "$DEST/lib/jcuda-natives-driver-only.jar" -C "$T" .
 rm -rf "$T"
-cp benchmarks/gpu/run_on_device.sh "$DEST/"
+cp benchmarks/gpu/run_on_device.sh benchmarks/gpu/mamba_ssm_bench.py "$DEST/"
+# optional: mamba-ssm's csrc/selective_scan for the side-by-side timing (MAMBA_REPO = a git dir of state-spaces/mamba)
+if [ -n "${MAMBA_REPO:-}" ]; then
+  rm -rf "$DEST/mamba_csrc" && mkdir -p "$DEST/mamba_csrc"
+  git --git-dir="$MAMBA_REPO" archive HEAD csrc/selective_scan | tar -x -C "$DEST/mamba_csrc" --strip-components=2
+fi
 du -sh "$DEST"

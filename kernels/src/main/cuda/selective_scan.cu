@@ -11,7 +11,8 @@
 // a reverse warp scan for the adjoint h_l = C_l dy_l + a_{l+1} h_{l+1}.
 #include <cuda_runtime.h>
 
-#define WARPS 4
+#define WARPS 4      // forward: channels (warps) per block
+#define BWD_WARPS 8  // backward
 #define MAXN 16
 
 __device__ __forceinline__ float softplusf(float x) { return x <= 20.f ? log1pf(expf(x)) : x; }
@@ -109,50 +110,63 @@ __device__ __forceinline__ void scan_fwd_body(const float *__restrict__ u, const
 }
 
 // dB, dC are accumulated (atomicAdd) and must be zeroed by the caller; dA, dD, ddelta_bias too.
-template <int K>
+// BWD_WARPS channels of one batch row per block. With SMEM, the warps of a block first sum their dB/dC
+// contributions in shared memory (padded rows: lane*(K+1)+i, no bank conflicts) and the block adds
+// them to global memory once per segment, BWD_WARPS times fewer global atomics.
+template <int K, bool SMEM>
 __device__ __forceinline__ void scan_bwd_body(const float *__restrict__ u, const float *__restrict__ delta, const float *__restrict__ A,
            const float *__restrict__ Bm, const float *__restrict__ Cm, const float *__restrict__ Dskip,
            const float *__restrict__ z, const float *__restrict__ delta_bias, const float *__restrict__ dout,
            float *__restrict__ scratch, float *__restrict__ du, float *__restrict__ ddelta,
            float *__restrict__ dA, float *__restrict__ dB, float *__restrict__ dC, float *__restrict__ dD,
            float *__restrict__ dz, float *__restrict__ ddelta_bias, int Bt, int D, int L, int N, int softplus) {
-  __shared__ float carry[WARPS][MAXN];
-  __shared__ float dAs[WARPS][MAXN];
+  constexpr int ROW = 32 * (K + 1);
+  __shared__ float carry[BWD_WARPS][MAXN];
+  __shared__ float dAs[BWD_WARPS][MAXN];
+  __shared__ float sdB[SMEM ? MAXN : 1][SMEM ? ROW : 1];
+  __shared__ float sdC[SMEM ? MAXN : 1][SMEM ? ROW : 1];
   const int lane = threadIdx.x & 31, w = threadIdx.x >> 5;
-  const int b = blockIdx.y, d = blockIdx.x * WARPS + w;
-  if (d >= D) return;
+  const int b = blockIdx.y, d = blockIdx.x * BWD_WARPS + w;
+  const bool valid = d < D;  // invalid warps only take part in the block barriers
+  if (!SMEM && !valid) return;
   const size_t row = ((size_t)b * D + d) * L;
   const float *Bb = Bm + (size_t)b * N * L, *Cb = Cm + (size_t)b * N * L;
   float *dBb = dB + (size_t)b * N * L, *dCb = dC + (size_t)b * N * L;
-  const float bias = delta_bias ? delta_bias[d] : 0.f, Dd = Dskip ? Dskip[d] : 0.f;
+  const float bias = (valid && delta_bias) ? delta_bias[d] : 0.f, Dd = (valid && Dskip) ? Dskip[d] : 0.f;
   const int nseg = (L + 32 * K - 1) / (32 * K);
   float *scr = scratch + ((size_t)b * D + d) * (size_t)nseg * N;
   for (int n = lane; n < N; n += 32) { carry[w][n] = 0.f; dAs[w][n] = 0.f; }
+  if (SMEM) {
+    for (int i = threadIdx.x; i < MAXN * ROW; i += blockDim.x) { (&sdB[0][0])[i] = 0.f; (&sdC[0][0])[i] = 0.f; }
+    __syncthreads();
+  }
   __syncwarp();
-  // sweep 1: state at the start of every segment
-  for (int s = 0; s + 1 < nseg; s++) {
-    const int l0 = s * 32 * K + lane * K;
-    float uu[K], dt[K];
-    load_k<K>(uu, u + row, l0, L, 0.f);
-    load_k<K>(dt, delta + row, l0, L, 0.f);
-    compute_dt<K>(dt, dt, bias, softplus);
-    for (int n = 0; n < N; n++) {
-      const float An = A[d * N + n];
-      float bb[K];
-      load_k<K>(bb, Bb + (size_t)n * L, l0, L, 0.f);
-      float P = 1.f, S = 0.f;
+  // sweep 1: state at the start of every segment (scr[s], s >= 1)
+  if (valid) {
+    for (int s = 0; s + 1 < nseg; s++) {
+      const int l0 = s * 32 * K + lane * K;
+      float uu[K], dt[K];
+      load_k<K>(uu, u + row, l0, L, 0.f);
+      load_k<K>(dt, delta + row, l0, L, 0.f);
+      compute_dt<K>(dt, dt, bias, softplus);
+      for (int n = 0; n < N; n++) {
+        const float An = A[d * N + n];
+        float bb[K];
+        load_k<K>(bb, Bb + (size_t)n * L, l0, L, 0.f);
+        float P = 1.f, S = 0.f;
 #pragma unroll
-      for (int i = 0; i < K; i++) {
-        float a = (l0 + i < L) ? __expf(dt[i] * An) : 1.f;
-        S = a * S + bb[i] * dt[i] * uu[i];
-        P *= a;
+        for (int i = 0; i < K; i++) {
+          float a = (l0 + i < L) ? __expf(dt[i] * An) : 1.f;
+          S = a * S + bb[i] * dt[i] * uu[i];
+          P *= a;
+        }
+        warp_scan_fwd(P, S, lane);
+        const float c0 = carry[w][n];
+        const float end = __shfl_sync(0xffffffffu, P * c0 + S, 31);
+        __syncwarp();
+        if (lane == 0) { scr[(size_t)(s + 1) * N + n] = end; carry[w][n] = end; }
+        __syncwarp();
       }
-      warp_scan_fwd(P, S, lane);
-      const float c0 = carry[w][n];
-      const float end = __shfl_sync(0xffffffffu, P * c0 + S, 31);
-      __syncwarp();
-      if (lane == 0) { scr[(size_t)(s + 1) * N + n] = end; carry[w][n] = end; }
-      __syncwarp();
     }
   }
   for (int n = lane; n < N; n += 32) carry[w][n] = 0.f;  // now: adjoint carry a_e h_e from the right
@@ -160,87 +174,107 @@ __device__ __forceinline__ void scan_bwd_body(const float *__restrict__ u, const
   float dDacc = 0.f, dbacc = 0.f;
   for (int s = nseg - 1; s >= 0; s--) {
     const int l0 = s * 32 * K + lane * K;
-    float uu[K], dl[K], dt[K], dy[K], y[K], duu[K], ddt[K];
-    load_k<K>(uu, u + row, l0, L, 0.f);
-    load_k<K>(dl, delta + row, l0, L, 0.f);
-    compute_dt<K>(dt, dl, bias, softplus);
-    load_k<K>(dy, dout + row, l0, L, 0.f);
-    if (z) {
+    if (valid) {
+      float uu[K], dl[K], dt[K], dy[K], y[K], duu[K], ddt[K];
+      load_k<K>(uu, u + row, l0, L, 0.f);
+      load_k<K>(dl, delta + row, l0, L, 0.f);
+      compute_dt<K>(dt, dl, bias, softplus);
+      load_k<K>(dy, dout + row, l0, L, 0.f);
+      if (z) {
 #pragma unroll
-      for (int i = 0; i < K; i++) {
-        float zz = (l0 + i < L) ? z[row + l0 + i] : 0.f;
-        dy[i] *= zz * sigmoidf_(zz);
-      }
-    }
-#pragma unroll
-    for (int i = 0; i < K; i++) { y[i] = Dd * uu[i]; duu[i] = Dd * dy[i]; ddt[i] = 0.f; }
-    for (int n = 0; n < N; n++) {
-      const float An = A[d * N + n];
-      float bb[K], cc[K], a[K], xs[K];
-      load_k<K>(bb, Bb + (size_t)n * L, l0, L, 0.f);
-      load_k<K>(cc, Cb + (size_t)n * L, l0, L, 0.f);
-      // forward states inside the segment
-      float P = 1.f, S = 0.f;
-#pragma unroll
-      for (int i = 0; i < K; i++) {
-        a[i] = (l0 + i < L) ? __expf(dt[i] * An) : 1.f;
-        S = a[i] * S + bb[i] * dt[i] * uu[i];
-        P *= a[i];
-      }
-      warp_scan_fwd(P, S, lane);
-      const float c0 = s == 0 ? 0.f : scr[(size_t)s * N + n];
-      float Pe = __shfl_up_sync(0xffffffffu, P, 1), Se = __shfl_up_sync(0xffffffffu, S, 1);
-      if (lane == 0) { Pe = 1.f; Se = 0.f; }
-      const float xstart = Pe * c0 + Se;
-      float x = xstart;
-#pragma unroll
-      for (int i = 0; i < K; i++) { x = a[i] * x + bb[i] * dt[i] * uu[i]; xs[i] = x; y[i] += x * cc[i]; }
-      // adjoint: lane map v -> P v + S over its K steps, right to left
-      P = 1.f; S = 0.f;
-#pragma unroll
-      for (int i = K - 1; i >= 0; i--) { S = a[i] * (S + cc[i] * dy[i]); P *= a[i]; }
-      warp_scan_rev(P, S, lane);
-      const float vin = carry[w][n];
-      float Pn = __shfl_down_sync(0xffffffffu, P, 1), Sn = __shfl_down_sync(0xffffffffu, S, 1);
-      if (lane == 31) { Pn = 1.f; Sn = 0.f; }
-      float v = Pn * vin + Sn;
-      const float left = __shfl_sync(0xffffffffu, P * vin + S, 0);
-      float dAacc = 0.f;
-#pragma unroll
-      for (int i = K - 1; i >= 0; i--) {
-        const float h = cc[i] * dy[i] + v;
-        const float xp = i > 0 ? xs[i - 1] : xstart;
-        v = a[i] * h;
-        duu[i] += h * dt[i] * bb[i];
-        ddt[i] += h * (bb[i] * uu[i] + An * a[i] * xp);
-        dAacc += h * dt[i] * a[i] * xp;
-        if (l0 + i < L) {
-          atomicAdd(dBb + (size_t)n * L + l0 + i, h * dt[i] * uu[i]);
-          atomicAdd(dCb + (size_t)n * L + l0 + i, dy[i] * xs[i]);
+        for (int i = 0; i < K; i++) {
+          float zz = (l0 + i < L) ? z[row + l0 + i] : 0.f;
+          dy[i] *= zz * sigmoidf_(zz);
         }
       }
 #pragma unroll
-      for (int off = 16; off > 0; off >>= 1) dAacc += __shfl_xor_sync(0xffffffffu, dAacc, off);
-      __syncwarp();
-      if (lane == 0) { carry[w][n] = left; dAs[w][n] += dAacc; }
-      __syncwarp();
-    }
+      for (int i = 0; i < K; i++) { y[i] = Dd * uu[i]; duu[i] = Dd * dy[i]; ddt[i] = 0.f; }
+      for (int n = 0; n < N; n++) {
+        const float An = A[d * N + n];
+        float bb[K], cc[K], a[K], xs[K];
+        load_k<K>(bb, Bb + (size_t)n * L, l0, L, 0.f);
+        load_k<K>(cc, Cb + (size_t)n * L, l0, L, 0.f);
+        // forward states inside the segment
+        float P = 1.f, S = 0.f;
 #pragma unroll
-    for (int i = 0; i < K; i++) {
-      if (l0 + i >= L) continue;
-      const size_t idx = row + l0 + i;
-      if (z) {
-        const float zz = z[idx], sg = sigmoidf_(zz);
-        dz[idx] = dout[idx] * y[i] * sg * (1.f + zz * (1.f - sg));
+        for (int i = 0; i < K; i++) {
+          a[i] = (l0 + i < L) ? __expf(dt[i] * An) : 1.f;
+          S = a[i] * S + bb[i] * dt[i] * uu[i];
+          P *= a[i];
+        }
+        warp_scan_fwd(P, S, lane);
+        const float c0 = s == 0 ? 0.f : scr[(size_t)s * N + n];
+        float Pe = __shfl_up_sync(0xffffffffu, P, 1), Se = __shfl_up_sync(0xffffffffu, S, 1);
+        if (lane == 0) { Pe = 1.f; Se = 0.f; }
+        const float xstart = Pe * c0 + Se;
+        float x = xstart;
+#pragma unroll
+        for (int i = 0; i < K; i++) { x = a[i] * x + bb[i] * dt[i] * uu[i]; xs[i] = x; y[i] += x * cc[i]; }
+        // adjoint: lane map v -> P v + S over its K steps, right to left
+        P = 1.f; S = 0.f;
+#pragma unroll
+        for (int i = K - 1; i >= 0; i--) { S = a[i] * (S + cc[i] * dy[i]); P *= a[i]; }
+        warp_scan_rev(P, S, lane);
+        const float vin = carry[w][n];
+        float Pn = __shfl_down_sync(0xffffffffu, P, 1), Sn = __shfl_down_sync(0xffffffffu, S, 1);
+        if (lane == 31) { Pn = 1.f; Sn = 0.f; }
+        float v = Pn * vin + Sn;
+        const float left = __shfl_sync(0xffffffffu, P * vin + S, 0);
+        float dAacc = 0.f;
+#pragma unroll
+        for (int i = K - 1; i >= 0; i--) {
+          const float h = cc[i] * dy[i] + v;
+          const float xp = i > 0 ? xs[i - 1] : xstart;
+          v = a[i] * h;
+          duu[i] += h * dt[i] * bb[i];
+          ddt[i] += h * (bb[i] * uu[i] + An * a[i] * xp);
+          dAacc += h * dt[i] * a[i] * xp;
+          if (SMEM) {
+            atomicAdd(&sdB[n][lane * (K + 1) + i], h * dt[i] * uu[i]);
+            atomicAdd(&sdC[n][lane * (K + 1) + i], dy[i] * xs[i]);
+          } else if (l0 + i < L) {
+            atomicAdd(dBb + (size_t)n * L + l0 + i, h * dt[i] * uu[i]);
+            atomicAdd(dCb + (size_t)n * L + l0 + i, dy[i] * xs[i]);
+          }
+        }
+#pragma unroll
+        for (int off = 16; off > 0; off >>= 1) dAacc += __shfl_xor_sync(0xffffffffu, dAacc, off);
+        __syncwarp();
+        if (lane == 0) { carry[w][n] = left; dAs[w][n] += dAacc; }
+        __syncwarp();
       }
-      dDacc += dy[i] * uu[i];
-      float g = ddt[i];
-      if (softplus) g *= sigmoidf_(dl[i] + bias);
-      dbacc += g;
-      du[idx] = duu[i];
-      ddelta[idx] = g;
+#pragma unroll
+      for (int i = 0; i < K; i++) {
+        if (l0 + i >= L) continue;
+        const size_t idx = row + l0 + i;
+        if (z) {
+          const float zz = z[idx], sg = sigmoidf_(zz);
+          dz[idx] = dout[idx] * y[i] * sg * (1.f + zz * (1.f - sg));
+        }
+        dDacc += dy[i] * uu[i];
+        float g = ddt[i];
+        if (softplus) g *= sigmoidf_(dl[i] + bias);
+        dbacc += g;
+        du[idx] = duu[i];
+        ddelta[idx] = g;
+      }
+    }
+    if (SMEM) {  // the block's dB/dC of this segment to global memory, then clear
+      __syncthreads();
+      const int seg0 = s * 32 * K;
+      for (int j = threadIdx.x; j < N * 32 * K; j += blockDim.x) {
+        const int n = j / (32 * K), p = j % (32 * K), si = (p / K) * (K + 1) + p % K;
+        if (seg0 + p < L) {
+          atomicAdd(dBb + (size_t)n * L + seg0 + p, sdB[n][si]);
+          atomicAdd(dCb + (size_t)n * L + seg0 + p, sdC[n][si]);
+        }
+        sdB[n][si] = 0.f;
+        sdC[n][si] = 0.f;
+      }
+      __syncthreads();
     }
   }
+  if (!valid) return;
 #pragma unroll
   for (int off = 16; off > 0; off >>= 1) {
     dDacc += __shfl_xor_sync(0xffffffffu, dDacc, off);
@@ -261,10 +295,10 @@ __device__ __forceinline__ void scan_bwd_body(const float *__restrict__ u, const
       SCAN_ARGS, float *out, float *last_state, int Bt, int D, int L, int N, int softplus) {         \
     scan_fwd_body<K>(u, delta, A, Bm, Cm, Dskip, z, delta_bias, out, last_state, Bt, D, L, N, softplus); \
   }                                                                                                   \
-  extern "C" __global__ void __launch_bounds__(WARPS * 32) selective_scan_bwd_k##K(                   \
+  extern "C" __global__ void __launch_bounds__(BWD_WARPS * 32) selective_scan_bwd_k##K(                   \
       SCAN_ARGS, const float *dout, float *scratch, float *du, float *ddelta, float *dA, float *dB,  \
       float *dC, float *dD, float *dz, float *ddelta_bias, int Bt, int D, int L, int N, int softplus) { \
-    scan_bwd_body<K>(u, delta, A, Bm, Cm, Dskip, z, delta_bias, dout, scratch, du, ddelta, dA, dB, dC, \
+    scan_bwd_body<K, (K <= 8)>(u, delta, A, Bm, Cm, Dskip, z, delta_bias, dout, scratch, du, ddelta, dA, dB, dC, \
                      dD, dz, ddelta_bias, Bt, D, L, N, softplus);                                     \
   }
 INST(4)

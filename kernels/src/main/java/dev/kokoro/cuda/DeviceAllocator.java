@@ -49,7 +49,7 @@ public final class DeviceAllocator {
 
     synchronized void release(DeviceBuffer b) {
         inUseBytes -= b.capacity();
-        free.computeIfAbsent(b.capacity(), k -> new ArrayDeque<>()).push(b.pointer());
+        free.computeIfAbsent(b.capacity(), k -> new ArrayDeque<>()).push(b.rawPointer());
     }
 
     /** Returns every cached (free) block to the driver. */

@@ -21,6 +21,9 @@ public final class DeviceBuffer implements AutoCloseable {
         return ptr;
     }
 
+    /** The pointer regardless of state, for the allocator's free list. */
+    CUdeviceptr rawPointer() { return ptr; }
+
     public long bytes() { return bytes; }
     long capacity() { return capacity; }
 

@@ -10,7 +10,7 @@ import java.util.Arrays;
 public final class SelectiveScanCuda {
     private SelectiveScanCuda() {}
 
-    static final int WARPS = 4;
+    static final int WARPS = 4, BWD_WARPS = 8;  // channels per block, as in selective_scan.cu
     /** Steps per lane of a segment (32*K steps per warp pass); PTX has k4, k8, k16. */
     public static int fwdK = 8, bwdK = 8;
 
@@ -58,7 +58,7 @@ public final class SelectiveScanCuda {
         CudaTensor dz = z == null ? null : CudaTensor.empty(bt, d, l);
         CudaTensor dbias = deltaBias == null ? null : CudaTensor.zeros(d);
         try (CudaTensor scratch = CudaTensor.empty(bt, d, nseg, n)) {
-            Cuda.context().launch("selective_scan", "selective_scan_bwd_k" + k, (d + WARPS - 1) / WARPS, bt, 1, 32 * WARPS, 1, 1, 0,
+            Cuda.context().launch("selective_scan", "selective_scan_bwd_k" + k, (d + BWD_WARPS - 1) / BWD_WARPS, bt, 1, 32 * BWD_WARPS, 1, 1, 0,
                     KernelArgs.of().ptr(u).ptr(delta).ptr(A).ptr(B).ptr(C).ptr(D).ptr(z).ptr(deltaBias).ptr(dout).ptr(scratch)
                             .ptr(du).ptr(ddelta).ptr(dA).ptr(dB).ptr(dC).ptr(dD).ptr(dz).ptr(dbias)
                             .i(bt).i(d).i(l).i(n).i(softplus ? 1 : 0));

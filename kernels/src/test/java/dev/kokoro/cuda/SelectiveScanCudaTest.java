@@ -33,7 +33,8 @@ class SelectiveScanCudaTest {
         double[] B = Gpu.f32(Gpu.randn(r, bt * n * l, 1)), C = Gpu.f32(Gpu.randn(r, bt * n * l, 1));
         double[] D = optionals ? Gpu.f32(Gpu.randn(r, d, 1)) : null;
         double[] z = optionals ? Gpu.f32(Gpu.randn(r, bt * d * l, 1)) : null;
-        double[] bias = optionals ? Gpu.f32(Gpu.uniform(r, d, -1, 0.5)) : null;
+        // without softplus dt = delta + bias must stay positive (a decaying state), as in Mamba
+        double[] bias = optionals ? Gpu.f32(softplus ? Gpu.uniform(r, d, -1, 0.5) : Gpu.uniform(r, d, 0, 0.3)) : null;
         double[] dout = Gpu.f32(Gpu.randn(r, bt * d * l, 1));
         ScanReference ref = new ScanReference(bt, d, l, n, softplus, u, delta, A, B, C, D, z, bias).forward();
         ref.backward(dout);
