@@ -27,15 +27,17 @@ extern "C" __global__ void ew_mul(const float *a, const float *b, float *y, size
 extern "C" __global__ void ew_axpy(float alpha, const float *x, float *y, size_t n) { GRID_LOOP(i, n) y[i] += alpha * x[i]; }
 extern "C" __global__ void ew_fill(float v, float *y, size_t n) { GRID_LOOP(i, n) y[i] = v; }
 
-// p -= lr*wd*p; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
-extern "C" __global__ void adamw_step(float *p, const float *g, float *m, float *v, size_t n, float lr, float beta1,
-                                      float beta2, float eps, float wd, float bc1, float bc2) {
+// As torch.optim.AdamW (single-tensor path): p *= 1 - lr*wd; m.lerp_(g, 1-b1); v = b2 v + (1-b2) g^2;
+// p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps). omb1 = 1-b1 and omb2 = 1-b2 come from the host in double
+// precision, as PyTorch computes them (float(1 - 0.999f) would differ by 1e-5 relative).
+extern "C" __global__ void adamw_step(float *p, const float *g, float *m, float *v, size_t n, float lr, float omb1,
+                                      float beta2, float omb2, float eps, float wd, float bc1, float bc2) {
   const float step = lr / bc1, sbc2 = sqrtf(bc2);
   GRID_LOOP(i, n) {
     const float gg = g[i];
     float pp = p[i] * (1.f - lr * wd);
-    const float mm = beta1 * m[i] + (1.f - beta1) * gg;
-    const float vv = beta2 * v[i] + (1.f - beta2) * gg * gg;
+    const float mm = m[i] + omb1 * (gg - m[i]);
+    const float vv = beta2 * v[i] + omb2 * gg * gg;
     m[i] = mm; v[i] = vv;
     p[i] = pp - step * mm / (sqrtf(vv) / sbc2 + eps);
   }

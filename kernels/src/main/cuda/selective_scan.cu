@@ -109,6 +109,69 @@ __device__ __forceinline__ void scan_fwd_body(const float *__restrict__ u, const
     for (int n = lane; n < N; n += 32) last_state[((size_t)b * D + d) * N + n] = carry[w][n];
 }
 
+// Forward, register variant: the loop over the N ≤ 16 states is unrolled and the carried state of
+// every n stays in a register (no shared memory), so the warp scans of different n are independent
+// instruction streams the scheduler can overlap. Same results as scan_fwd_body.
+template <int K>
+__device__ __forceinline__ void scan_fwd_reg_body(const float *__restrict__ u, const float *__restrict__ delta, const float *__restrict__ A,
+           const float *__restrict__ Bm, const float *__restrict__ Cm, const float *__restrict__ Dskip,
+           const float *__restrict__ z, const float *__restrict__ delta_bias, float *__restrict__ out,
+           float *__restrict__ last_state, int Bt, int D, int L, int N, int softplus) {
+  const int lane = threadIdx.x & 31, w = threadIdx.x >> 5;
+  const int b = blockIdx.y, d = blockIdx.x * WARPS + w;
+  if (d >= D) return;
+  const size_t row = ((size_t)b * D + d) * L;
+  const float *Bb = Bm + (size_t)b * N * L, *Cb = Cm + (size_t)b * N * L;
+  const float bias = delta_bias ? delta_bias[d] : 0.f, Dd = Dskip ? Dskip[d] : 0.f;
+  float carry[MAXN], An[MAXN];
+#pragma unroll
+  for (int n = 0; n < MAXN; n++) { carry[n] = 0.f; An[n] = n < N ? A[d * N + n] : 0.f; }
+  for (int base = 0; base < L; base += 32 * K) {
+    const int l0 = base + lane * K;
+    float uu[K], dt[K], y[K];
+    load_k<K>(uu, u + row, l0, L, 0.f);
+    load_k<K>(dt, delta + row, l0, L, 0.f);
+    compute_dt<K>(dt, dt, bias, softplus);
+#pragma unroll
+    for (int i = 0; i < K; i++) { y[i] = Dd * uu[i]; uu[i] *= dt[i]; }  // uu now dt*u
+#pragma unroll
+    for (int n = 0; n < MAXN; n++) {
+      if (n < N) {
+        float bb[K], cc[K], a[K];
+        load_k<K>(bb, Bb + (size_t)n * L, l0, L, 0.f);
+        load_k<K>(cc, Cb + (size_t)n * L, l0, L, 0.f);
+        float P = 1.f, S = 0.f;
+#pragma unroll
+        for (int i = 0; i < K; i++) {
+          a[i] = (l0 + i < L) ? __expf(dt[i] * An[n]) : 1.f;
+          bb[i] *= uu[i];
+          S = a[i] * S + bb[i];
+          P *= a[i];
+        }
+        warp_scan_fwd(P, S, lane);
+        float Pe = __shfl_up_sync(0xffffffffu, P, 1), Se = __shfl_up_sync(0xffffffffu, S, 1);
+        if (lane == 0) { Pe = 1.f; Se = 0.f; }
+        float x = Pe * carry[n] + Se;
+#pragma unroll
+        for (int i = 0; i < K; i++) { x = a[i] * x + bb[i]; y[i] += x * cc[i]; }
+        carry[n] = __shfl_sync(0xffffffffu, P * carry[n] + S, 31);
+      }
+    }
+#pragma unroll
+    for (int i = 0; i < K; i++) {
+      if (l0 + i < L) {
+        float o = y[i];
+        if (z) { float zz = z[row + l0 + i]; o *= zz * sigmoidf_(zz); }
+        out[row + l0 + i] = o;
+      }
+    }
+  }
+  if (last_state && lane == 0) {
+#pragma unroll
+    for (int n = 0; n < MAXN; n++) if (n < N) last_state[((size_t)b * D + d) * N + n] = carry[n];
+  }
+}
+
 // dB, dC are accumulated (atomicAdd) and must be zeroed by the caller; dA, dD, ddelta_bias too.
 // BWD_WARPS channels of one batch row per block. With SMEM, the warps of a block first sum their dB/dC
 // contributions in shared memory (padded rows: lane*(K+1)+i, no bank conflicts) and the block adds
@@ -301,6 +364,15 @@ __device__ __forceinline__ void scan_bwd_body(const float *__restrict__ u, const
     scan_bwd_body<K, (K <= 8)>(u, delta, A, Bm, Cm, Dskip, z, delta_bias, dout, scratch, du, ddelta, dA, dB, dC, \
                      dD, dz, ddelta_bias, Bt, D, L, N, softplus);                                     \
   }
+#define INST_REG(K)                                                                                    \
+  extern "C" __global__ void __launch_bounds__(WARPS * 32) selective_scan_fwd_reg_k##K(               \
+      SCAN_ARGS, float *out, float *last_state, int Bt, int D, int L, int N, int softplus) {         \
+    scan_fwd_reg_body<K>(u, delta, A, Bm, Cm, Dskip, z, delta_bias, out, last_state, Bt, D, L, N, softplus); \
+  }
+INST(2)
 INST(4)
 INST(8)
 INST(16)
+INST_REG(2)
+INST_REG(4)
+INST_REG(8)

@@ -7,12 +7,13 @@ public final class AdamWCuda {
     private AdamWCuda() {}
 
     public static void step(CudaTensor p, CudaTensor g, CudaTensor m, CudaTensor v, int step,
-                            float lr, float beta1, float beta2, float eps, float weightDecay) {
+                            float lr, double beta1, double beta2, float eps, float weightDecay) {
         for (CudaTensor t : new CudaTensor[] {g, m, v})
             if (t.numel() != p.numel()) throw new IllegalArgumentException("AdamW: " + Arrays.toString(t.shape()) + " does not match param " + Arrays.toString(p.shape()));
         if (step < 1) throw new IllegalArgumentException("AdamW: step must start at 1, got " + step);
         float bc1 = (float) (1 - Math.pow(beta1, step)), bc2 = (float) (1 - Math.pow(beta2, step));
         Cuda.context().launch1d("elementwise", "adamw_step", p.numel(),
-                KernelArgs.of().ptr(p).ptr(g).ptr(m).ptr(v).l(p.numel()).f(lr).f(beta1).f(beta2).f(eps).f(weightDecay).f(bc1).f(bc2));
+                KernelArgs.of().ptr(p).ptr(g).ptr(m).ptr(v).l(p.numel()).f(lr).f((float) (1.0 - beta1)).f((float) beta2)
+                        .f((float) (1.0 - beta2)).f(eps).f(weightDecay).f(bc1).f(bc2));
     }
 }

@@ -28,16 +28,17 @@ public final class ScanBench {
                 double mb = 4.0 * bt * l * (4.0 * d + 2 * n);  // u, delta, z, out + B, C
                 double fwdFloor = mb / 3.0e9, bwdFloor = 4.0 * bt * l * (7.0 * d + 6 * n) / 3.0e9;  // reads u, delta, z, dout, B, C; writes du, ddelta, dz; dB, dC read+write
                 String shape = "B" + bt + " D" + d + " N" + n + " L" + l;
-                for (int k : new int[] {4, 8, 16}) {
-                    float[] t = time(c, reps, () -> SelectiveScanCuda.forward(u, delta, A, B, C, D, z, bias, true, null, k).close());
-                    row("scan fwd", shape, k, t, fwdFloor);
-                }
-                for (int k : new int[] {4, 8, 16}) {
+                for (boolean reg : new boolean[] {false, true})
+                    for (int k : new int[] {2, 4, 8}) {
+                        float[] t = time(c, reps, () -> SelectiveScanCuda.forward(u, delta, A, B, C, D, z, bias, true, null, k, reg).close());
+                        row("scan fwd" + (reg ? " (registers)" : " (shared carry)"), shape, k, t, fwdFloor);
+                    }
+                for (int k : new int[] {2, 4, 8}) {
                     float[] t = time(c, reps, () -> {
-                        SelectiveScanCuda.forward(u, delta, A, B, C, D, z, bias, true, null, SelectiveScanCuda.fwdK).close();
+                        SelectiveScanCuda.forward(u, delta, A, B, C, D, z, bias, true).close();
                         SelectiveScanCuda.backward(u, delta, A, B, C, D, z, bias, true, dout, k).close();
                     });
-                    row("scan fwd+bwd (fwd K=" + SelectiveScanCuda.fwdK + ")", shape, k, t, fwdFloor + bwdFloor);
+                    row("scan fwd+bwd (fwd " + (SelectiveScanCuda.fwdRegisters ? "registers" : "shared") + " K=" + SelectiveScanCuda.fwdK + ")", shape, k, t, fwdFloor + bwdFloor);
                 }
             }
         }

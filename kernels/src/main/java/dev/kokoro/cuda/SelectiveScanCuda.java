@@ -11,8 +11,10 @@ public final class SelectiveScanCuda {
     private SelectiveScanCuda() {}
 
     static final int WARPS = 4, BWD_WARPS = 8;  // channels per block, as in selective_scan.cu
-    /** Steps per lane of a segment (32*K steps per warp pass); PTX has k4, k8, k16. */
-    public static int fwdK = 8, bwdK = 8;
+    /** Steps per lane of a segment (32*K steps per warp pass); PTX has K = 2, 4, 8, 16 (register forward: 2, 4, 8). */
+    public static int fwdK = 4, bwdK = 4;
+    /** Forward variant: states carried in registers with the N loop unrolled (true), or through shared memory. */
+    public static boolean fwdRegisters = true;
 
     public record Grads(CudaTensor du, CudaTensor ddelta, CudaTensor dA, CudaTensor dB, CudaTensor dC,
                         CudaTensor dD, CudaTensor dz, CudaTensor ddeltaBias) implements AutoCloseable {
@@ -23,18 +25,19 @@ public final class SelectiveScanCuda {
 
     public static CudaTensor forward(CudaTensor u, CudaTensor delta, CudaTensor A, CudaTensor B, CudaTensor C,
                                      CudaTensor D, CudaTensor z, CudaTensor deltaBias, boolean softplus) {
-        return forward(u, delta, A, B, C, D, z, deltaBias, softplus, null, fwdK);
+        return forward(u, delta, A, B, C, D, z, deltaBias, softplus, null, fwdK, fwdRegisters);
     }
 
     /** As {@link #forward}, also writing the final state [Bt, D, N] into {@code lastState} when not null. */
     public static CudaTensor forward(CudaTensor u, CudaTensor delta, CudaTensor A, CudaTensor B, CudaTensor C,
                                      CudaTensor D, CudaTensor z, CudaTensor deltaBias, boolean softplus,
-                                     CudaTensor lastState, int k) {
+                                     CudaTensor lastState, int k, boolean registers) {
+        if (registers && k > 8) throw new IllegalArgumentException("register forward has K = 2, 4, 8; got " + k);
         int[] s = checkShapes(u, delta, A, B, C, D, z, deltaBias);
         int bt = s[0], d = s[1], l = s[2], n = s[3];
         if (lastState != null) expect("lastState", lastState, bt, d, n);
         CudaTensor out = CudaTensor.empty(bt, d, l);
-        Cuda.context().launch("selective_scan", "selective_scan_fwd_k" + k, (d + WARPS - 1) / WARPS, bt, 1, 32 * WARPS, 1, 1, 0,
+        Cuda.context().launch("selective_scan", (registers ? "selective_scan_fwd_reg_k" : "selective_scan_fwd_k") + k, (d + WARPS - 1) / WARPS, bt, 1, 32 * WARPS, 1, 1, 0,
                 KernelArgs.of().ptr(u).ptr(delta).ptr(A).ptr(B).ptr(C).ptr(D).ptr(z).ptr(deltaBias).ptr(out).ptr(lastState)
                         .i(bt).i(d).i(l).i(n).i(softplus ? 1 : 0));
         return out;

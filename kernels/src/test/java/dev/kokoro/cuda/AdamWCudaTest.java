@@ -25,7 +25,7 @@ class AdamWCudaTest {
                     p[i] -= lr / bc1 * m[i] / (Math.sqrt(v[i]) / Math.sqrt(bc2) + eps);
                 }
                 try (CudaTensor gg = Gpu.up(g, n)) {
-                    AdamWCuda.step(gp, gg, gm, gv, step, (float) lr, (float) b1, (float) b2, (float) eps, (float) wd);
+                    AdamWCuda.step(gp, gg, gm, gv, step, (float) lr, b1, b2, (float) eps, (float) wd);
                 }
             }
             Gpu.close("param", gp, p, 1e-6);

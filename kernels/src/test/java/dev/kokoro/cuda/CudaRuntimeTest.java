@@ -41,7 +41,7 @@ class CudaRuntimeTest {
             assertArrayEquals(a, t.download());
         }
         DeviceAllocator al = Cuda.context().allocator();
-        try (CudaTensor x = CudaTensor.upload(a, 7, 1429)) {
+        try (CudaTensor x = CudaTensor.upload(java.util.Arrays.copyOf(a, 7 * 1429), 7, 1429)) {
             for (int it = 0; it < 3; it++) ElementwiseCuda.silu(x).close();
             long before = al.driverAllocations();
             for (int it = 0; it < 50; it++) try (CudaTensor y = ElementwiseCuda.silu(x); CudaTensor z = ElementwiseCuda.add(y, x)) { }

@@ -23,6 +23,9 @@ class SelectiveScanCudaTest {
             "1, 5, 700, 16, 16, true, true",
             "2, 4, 64, 7, 16, false, false",
             "1, 130, 77, 16, 8, true, true",
+            "2, 11, 200, 16, 2, true, true",
+            "1, 9, 65, 5, 2, false, true",
+            "3, 17, 512, 16, 4, true, true",
     })
     void forwardAndBackwardMatchFloat64Reference(int bt, int d, int l, int n, int k, boolean softplus, boolean optionals) {
         Gpu.assumeGpu();
@@ -43,8 +46,11 @@ class SelectiveScanCudaTest {
              CudaTensor gB = Gpu.up(B, bt, n, l); CudaTensor gC = Gpu.up(C, bt, n, l);
              CudaTensor gD = D == null ? null : Gpu.up(D, d); CudaTensor gz = z == null ? null : Gpu.up(z, bt, d, l);
              CudaTensor gbias = bias == null ? null : Gpu.up(bias, d); CudaTensor gdout = Gpu.up(dout, bt, d, l)) {
-            try (CudaTensor out = SelectiveScanCuda.forward(gu, gdelta, gA, gB, gC, gD, gz, gbias, softplus, null, k)) {
-                Gpu.close("out", out, ref.out, TOL);
+            for (boolean reg : new boolean[] {false, true}) {
+                if (reg && k > 8) continue;
+                try (CudaTensor out = SelectiveScanCuda.forward(gu, gdelta, gA, gB, gC, gD, gz, gbias, softplus, null, k, reg)) {
+                    Gpu.close("out (registers=" + reg + ")", out, ref.out, TOL);
+                }
             }
             try (SelectiveScanCuda.Grads g = SelectiveScanCuda.backward(gu, gdelta, gA, gB, gC, gD, gz, gbias, softplus, gdout, k)) {
                 Gpu.close("du", g.du(), ref.du, TOL);
@@ -64,9 +70,9 @@ class SelectiveScanCudaTest {
         }
     }
 
-    @ParameterizedTest(name = "last state K={0}")
-    @CsvSource({"4", "8", "16"})
-    void lastStateMatchesReference(int k) {
+    @ParameterizedTest(name = "last state K={0} registers={1}")
+    @CsvSource({"2, true", "4, false", "4, true", "8, false", "8, true", "16, false"})
+    void lastStateMatchesReference(int k, boolean reg) {
         Gpu.assumeGpu();
         int bt = 2, d = 3, l = 611, n = 16;
         Random r = new Random(k);
@@ -84,7 +90,7 @@ class SelectiveScanCudaTest {
                 }
         try (CudaTensor gu = Gpu.up(u, bt, d, l); CudaTensor gdelta = Gpu.up(delta, bt, d, l); CudaTensor gA = Gpu.up(A, d, n);
              CudaTensor gB = Gpu.up(B, bt, n, l); CudaTensor gC = Gpu.up(C, bt, n, l); CudaTensor st = CudaTensor.empty(bt, d, n);
-             CudaTensor out = SelectiveScanCuda.forward(gu, gdelta, gA, gB, gC, null, null, null, true, st, k)) {
+             CudaTensor out = SelectiveScanCuda.forward(gu, gdelta, gA, gB, gC, null, null, null, true, st, k, reg)) {
             Gpu.close("last_state", st, last, TOL);
         }
     }
