@@ -20,6 +20,11 @@ python3 -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall('/tmp/pt
 for f in /tmp/ptx/kernels/sm_90/*.ptx; do echo "== $f"; ptxas -arch=sm_90 -v "$f" -o /dev/null 2>&1; done > "$OUT/ptxas.txt" 2>&1
 echo "ptxas: $(grep -c 'Compiling entry' "$OUT/ptxas.txt") kernels, $(grep -c -i 'error' "$OUT/ptxas.txt") errors, spills: $(grep -o '[0-9]* bytes spill stores' "$OUT/ptxas.txt" | sort | uniq -c | tr '\n' ' ')"
 
+# which atomics / matrix instructions each kernel uses (SASS)
+for f in /tmp/ptx/kernels/sm_90/*.ptx; do ptxas -arch=sm_90 "$f" -o "/tmp/ptx/$(basename "$f" .ptx).cubin"; done
+for c in /tmp/ptx/*.cubin; do cuobjdump -sass "$c" | awk '/Function :/{f=$3} /ATOMS|ATOMG|RED\.|HMMA|MUFU|SHFL/{split($2,o,"."); if ($2 ~ /^@/) split($3,o,"."); c[f" "o[1]]++} END{for (k in c) print k, c[k]}' | sort; done > "$OUT/sass.txt" 2>&1
+grep -E "bwd.*ATOM" "$OUT/sass.txt" | head -20
+
 # mamba-ssm's own CUDA scan, built in the background from carried sources (only when they were staged)
 MPID=
 if [ "${MAMBA:-1}" = 1 ] && [ -d "$D/mamba_csrc" ]; then

@@ -173,10 +173,13 @@ __device__ __forceinline__ void scan_fwd_reg_body(const float *__restrict__ u, c
 }
 
 // dB, dC are accumulated (atomicAdd) and must be zeroed by the caller; dA, dD, ddelta_bias too.
-// BWD_WARPS channels of one batch row per block. With SMEM, the warps of a block first sum their dB/dC
-// contributions in shared memory (padded rows: lane*(K+1)+i, no bank conflicts) and the block adds
-// them to global memory once per segment, BWD_WARPS times fewer global atomics.
-template <int K, bool SMEM>
+// BWD_WARPS channels of one batch row per block. dB/dC (sums over channels) are reduced by MODE:
+//   0: every warp adds straight to global memory (atomics);
+//   1: the warps add into a shared [N][32K] tile (shared atomics; padded rows lane*(K+1)+i), flushed to
+//      global memory once per segment: BWD_WARPS times fewer global atomics;
+//   2: per state n each warp stores its slice to shared memory, a barrier, and the block sums the
+//      BWD_WARPS slices with plain loads: no shared atomics, 2 barriers per n and segment.
+template <int K, int MODE>
 __device__ __forceinline__ void scan_bwd_body(const float *__restrict__ u, const float *__restrict__ delta, const float *__restrict__ A,
            const float *__restrict__ Bm, const float *__restrict__ Cm, const float *__restrict__ Dskip,
            const float *__restrict__ z, const float *__restrict__ delta_bias, const float *__restrict__ dout,
@@ -184,14 +187,17 @@ __device__ __forceinline__ void scan_bwd_body(const float *__restrict__ u, const
            float *__restrict__ dA, float *__restrict__ dB, float *__restrict__ dC, float *__restrict__ dD,
            float *__restrict__ dz, float *__restrict__ ddelta_bias, int Bt, int D, int L, int N, int softplus) {
   constexpr int ROW = 32 * (K + 1);
+  constexpr bool SMEM = MODE == 1, WRED = MODE == 2;
   __shared__ float carry[BWD_WARPS][MAXN];
   __shared__ float dAs[BWD_WARPS][MAXN];
   __shared__ float sdB[SMEM ? MAXN : 1][SMEM ? ROW : 1];
   __shared__ float sdC[SMEM ? MAXN : 1][SMEM ? ROW : 1];
+  __shared__ float wB[WRED ? BWD_WARPS : 1][WRED ? ROW : 1];
+  __shared__ float wC[WRED ? BWD_WARPS : 1][WRED ? ROW : 1];
   const int lane = threadIdx.x & 31, w = threadIdx.x >> 5;
   const int b = blockIdx.y, d = blockIdx.x * BWD_WARPS + w;
   const bool valid = d < D;  // invalid warps only take part in the block barriers
-  if (!SMEM && !valid) return;
+  if (MODE == 0 && !valid) return;
   const size_t row = ((size_t)b * D + d) * L;
   const float *Bb = Bm + (size_t)b * N * L, *Cb = Cm + (size_t)b * N * L;
   float *dBb = dB + (size_t)b * N * L, *dCb = dC + (size_t)b * N * L;
@@ -235,10 +241,11 @@ __device__ __forceinline__ void scan_bwd_body(const float *__restrict__ u, const
   for (int n = lane; n < N; n += 32) carry[w][n] = 0.f;  // now: adjoint carry a_e h_e from the right
   __syncwarp();
   float dDacc = 0.f, dbacc = 0.f;
+  const int nvalid = min(BWD_WARPS, D - (int)blockIdx.x * BWD_WARPS);
   for (int s = nseg - 1; s >= 0; s--) {
     const int l0 = s * 32 * K + lane * K;
+    float uu[K], dl[K], dt[K], dy[K], y[K], duu[K], ddt[K];
     if (valid) {
-      float uu[K], dl[K], dt[K], dy[K], y[K], duu[K], ddt[K];
       load_k<K>(uu, u + row, l0, L, 0.f);
       load_k<K>(dl, delta + row, l0, L, 0.f);
       compute_dt<K>(dt, dl, bias, softplus);
@@ -252,7 +259,9 @@ __device__ __forceinline__ void scan_bwd_body(const float *__restrict__ u, const
       }
 #pragma unroll
       for (int i = 0; i < K; i++) { y[i] = Dd * uu[i]; duu[i] = Dd * dy[i]; ddt[i] = 0.f; }
-      for (int n = 0; n < N; n++) {
+    }
+    for (int n = 0; n < N; n++) {
+      if (valid) {
         const float An = A[d * N + n];
         float bb[K], cc[K], a[K], xs[K];
         load_k<K>(bb, Bb + (size_t)n * L, l0, L, 0.f);
@@ -292,9 +301,12 @@ __device__ __forceinline__ void scan_bwd_body(const float *__restrict__ u, const
           duu[i] += h * dt[i] * bb[i];
           ddt[i] += h * (bb[i] * uu[i] + An * a[i] * xp);
           dAacc += h * dt[i] * a[i] * xp;
-          if (SMEM) {
+          if (MODE == 1) {
             atomicAdd(&sdB[n][lane * (K + 1) + i], h * dt[i] * uu[i]);
             atomicAdd(&sdC[n][lane * (K + 1) + i], dy[i] * xs[i]);
+          } else if (MODE == 2) {
+            wB[w][lane * (K + 1) + i] = h * dt[i] * uu[i];
+            wC[w][lane * (K + 1) + i] = dy[i] * xs[i];
           } else if (l0 + i < L) {
             atomicAdd(dBb + (size_t)n * L + l0 + i, h * dt[i] * uu[i]);
             atomicAdd(dCb + (size_t)n * L + l0 + i, dy[i] * xs[i]);
@@ -306,6 +318,20 @@ __device__ __forceinline__ void scan_bwd_body(const float *__restrict__ u, const
         if (lane == 0) { carry[w][n] = left; dAs[w][n] += dAacc; }
         __syncwarp();
       }
+      if (MODE == 2) {  // sum this n's dB/dC over the block's channels, one global atomic per position
+        __syncthreads();
+        const int seg0 = s * 32 * K;
+        for (int j = threadIdx.x; j < 2 * 32 * K; j += blockDim.x) {
+          const int p = j % (32 * K), si = (p / K) * (K + 1) + p % K;
+          float acc = 0.f;
+          if (j < 32 * K) { for (int q = 0; q < nvalid; q++) acc += wB[q][si]; }
+          else { for (int q = 0; q < nvalid; q++) acc += wC[q][si]; }
+          if (seg0 + p < L) atomicAdd((j < 32 * K ? dBb : dCb) + (size_t)n * L + seg0 + p, acc);
+        }
+        __syncthreads();
+      }
+    }
+    if (valid) {
 #pragma unroll
       for (int i = 0; i < K; i++) {
         if (l0 + i >= L) continue;
@@ -322,7 +348,7 @@ __device__ __forceinline__ void scan_bwd_body(const float *__restrict__ u, const
         ddelta[idx] = g;
       }
     }
-    if (SMEM) {  // the block's dB/dC of this segment to global memory, then clear
+    if (MODE == 1) {  // the block's dB/dC of this segment to global memory, then clear
       __syncthreads();
       const int seg0 = s * 32 * K;
       for (int j = threadIdx.x; j < N * 32 * K; j += blockDim.x) {
@@ -353,17 +379,20 @@ __device__ __forceinline__ void scan_bwd_body(const float *__restrict__ u, const
 
 #define SCAN_ARGS const float *u, const float *delta, const float *A, const float *Bm, const float *Cm, \
     const float *Dskip, const float *z, const float *delta_bias
+#define BWD(K, SUFFIX, MODE)                                                                           \
+  extern "C" __global__ void __launch_bounds__(BWD_WARPS * 32) selective_scan_bwd##SUFFIX##_k##K(         \
+      SCAN_ARGS, const float *dout, float *scratch, float *du, float *ddelta, float *dA, float *dB,  \
+      float *dC, float *dD, float *dz, float *ddelta_bias, int Bt, int D, int L, int N, int softplus) { \
+    scan_bwd_body<K, MODE>(u, delta, A, Bm, Cm, Dskip, z, delta_bias, dout, scratch, du, ddelta, dA, dB, dC, \
+                     dD, dz, ddelta_bias, Bt, D, L, N, softplus);                                     \
+  }
 #define INST(K)                                                                                        \
   extern "C" __global__ void __launch_bounds__(WARPS * 32) selective_scan_fwd_k##K(                   \
       SCAN_ARGS, float *out, float *last_state, int Bt, int D, int L, int N, int softplus) {         \
     scan_fwd_body<K>(u, delta, A, Bm, Cm, Dskip, z, delta_bias, out, last_state, Bt, D, L, N, softplus); \
   }                                                                                                   \
-  extern "C" __global__ void __launch_bounds__(BWD_WARPS * 32) selective_scan_bwd_k##K(                   \
-      SCAN_ARGS, const float *dout, float *scratch, float *du, float *ddelta, float *dA, float *dB,  \
-      float *dC, float *dD, float *dz, float *ddelta_bias, int Bt, int D, int L, int N, int softplus) { \
-    scan_bwd_body<K, (K <= 8)>(u, delta, A, Bm, Cm, Dskip, z, delta_bias, dout, scratch, du, ddelta, dA, dB, dC, \
-                     dD, dz, ddelta_bias, Bt, D, L, N, softplus);                                     \
-  }
+  BWD(K, , (K <= 8 ? 1 : 0))                                                                          \
+  BWD(K, _wred, 2)
 #define INST_REG(K)                                                                                    \
   extern "C" __global__ void __launch_bounds__(WARPS * 32) selective_scan_fwd_reg_k##K(               \
       SCAN_ARGS, float *out, float *last_state, int Bt, int D, int L, int N, int softplus) {         \

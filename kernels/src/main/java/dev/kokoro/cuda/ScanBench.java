@@ -33,13 +33,15 @@ public final class ScanBench {
                         float[] t = time(c, reps, () -> SelectiveScanCuda.forward(u, delta, A, B, C, D, z, bias, true, null, k, reg).close());
                         row("scan fwd" + (reg ? " (registers)" : " (shared carry)"), shape, k, t, fwdFloor);
                     }
-                for (int k : new int[] {2, 4, 8}) {
-                    float[] t = time(c, reps, () -> {
-                        SelectiveScanCuda.forward(u, delta, A, B, C, D, z, bias, true).close();
-                        SelectiveScanCuda.backward(u, delta, A, B, C, D, z, bias, true, dout, k).close();
-                    });
-                    row("scan fwd+bwd (fwd " + (SelectiveScanCuda.fwdRegisters ? "registers" : "shared") + " K=" + SelectiveScanCuda.fwdK + ")", shape, k, t, fwdFloor + bwdFloor);
-                }
+                for (boolean wred : new boolean[] {false, true})
+                    for (int k : new int[] {2, 4, 8}) {
+                        float[] t = time(c, reps, () -> {
+                            SelectiveScanCuda.forward(u, delta, A, B, C, D, z, bias, true).close();
+                            SelectiveScanCuda.backward(u, delta, A, B, C, D, z, bias, true, dout, k, wred).close();
+                        });
+                        row("scan fwd+bwd (fwd " + (SelectiveScanCuda.fwdRegisters ? "registers" : "shared") + " K=" + SelectiveScanCuda.fwdK
+                                + ", bwd " + (wred ? "warp-slice reduce" : "shared atomics") + ")", shape, k, t, fwdFloor + bwdFloor);
+                    }
             }
         }
         int[][] mm = {{4096, 4096, 4096}, {8192, 1280, 640}, {8192, 640, 1280}};

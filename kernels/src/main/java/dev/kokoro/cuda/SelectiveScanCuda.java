@@ -15,6 +15,9 @@ public final class SelectiveScanCuda {
     public static int fwdK = 4, bwdK = 4;
     /** Forward variant: states carried in registers with the N loop unrolled (true), or through shared memory. */
     public static boolean fwdRegisters = true;
+    /** Backward dB/dC reduction over a block's channels: per-n warp slices summed after a barrier (true),
+     *  or shared-memory atomics flushed once per segment (false). */
+    public static boolean bwdWarpReduce = false;
 
     public record Grads(CudaTensor du, CudaTensor ddelta, CudaTensor dA, CudaTensor dB, CudaTensor dC,
                         CudaTensor dD, CudaTensor dz, CudaTensor ddeltaBias) implements AutoCloseable {
@@ -46,11 +49,12 @@ public final class SelectiveScanCuda {
     /** Gradients of every input given dout [Bt, D, L]; entries for absent optional inputs are null. */
     public static Grads backward(CudaTensor u, CudaTensor delta, CudaTensor A, CudaTensor B, CudaTensor C,
                                  CudaTensor D, CudaTensor z, CudaTensor deltaBias, boolean softplus, CudaTensor dout) {
-        return backward(u, delta, A, B, C, D, z, deltaBias, softplus, dout, bwdK);
+        return backward(u, delta, A, B, C, D, z, deltaBias, softplus, dout, bwdK, bwdWarpReduce);
     }
 
     public static Grads backward(CudaTensor u, CudaTensor delta, CudaTensor A, CudaTensor B, CudaTensor C,
-                                 CudaTensor D, CudaTensor z, CudaTensor deltaBias, boolean softplus, CudaTensor dout, int k) {
+                                 CudaTensor D, CudaTensor z, CudaTensor deltaBias, boolean softplus, CudaTensor dout, int k,
+                                 boolean warpReduce) {
         int[] s = checkShapes(u, delta, A, B, C, D, z, deltaBias);
         int bt = s[0], d = s[1], l = s[2], n = s[3];
         expect("dout", dout, bt, d, l);
@@ -61,7 +65,7 @@ public final class SelectiveScanCuda {
         CudaTensor dz = z == null ? null : CudaTensor.empty(bt, d, l);
         CudaTensor dbias = deltaBias == null ? null : CudaTensor.zeros(d);
         try (CudaTensor scratch = CudaTensor.empty(bt, d, nseg, n)) {
-            Cuda.context().launch("selective_scan", "selective_scan_bwd_k" + k, (d + BWD_WARPS - 1) / BWD_WARPS, bt, 1, 32 * BWD_WARPS, 1, 1, 0,
+            Cuda.context().launch("selective_scan", (warpReduce ? "selective_scan_bwd_wred_k" : "selective_scan_bwd_k") + k, (d + BWD_WARPS - 1) / BWD_WARPS, bt, 1, 32 * BWD_WARPS, 1, 1, 0,
                     KernelArgs.of().ptr(u).ptr(delta).ptr(A).ptr(B).ptr(C).ptr(D).ptr(z).ptr(deltaBias).ptr(dout).ptr(scratch)
                             .ptr(du).ptr(ddelta).ptr(dA).ptr(dB).ptr(dC).ptr(dD).ptr(dz).ptr(dbias)
                             .i(bt).i(d).i(l).i(n).i(softplus ? 1 : 0));

@@ -52,19 +52,22 @@ class SelectiveScanCudaTest {
                     Gpu.close("out (registers=" + reg + ")", out, ref.out, TOL);
                 }
             }
-            try (SelectiveScanCuda.Grads g = SelectiveScanCuda.backward(gu, gdelta, gA, gB, gC, gD, gz, gbias, softplus, gdout, k)) {
-                Gpu.close("du", g.du(), ref.du, TOL);
-                Gpu.close("ddelta", g.ddelta(), ref.ddelta, TOL);
-                Gpu.close("dA", g.dA(), ref.dA, TOL);
-                Gpu.close("dB", g.dB(), ref.dB, TOL);
-                Gpu.close("dC", g.dC(), ref.dC, TOL);
-                if (optionals) {
-                    Gpu.close("dD", g.dD(), ref.dD, TOL);
-                    Gpu.close("dz", g.dz(), ref.dz, TOL);
-                    Gpu.close("ddelta_bias", g.ddeltaBias(), ref.dbias, TOL);
-                } else {
-                    assertNull(g.dD());
-                    assertNull(g.dz());
+            for (boolean wred : new boolean[] {false, true}) {
+                String m = " (warpReduce=" + wred + ")";
+                try (SelectiveScanCuda.Grads g = SelectiveScanCuda.backward(gu, gdelta, gA, gB, gC, gD, gz, gbias, softplus, gdout, k, wred)) {
+                    Gpu.close("du" + m, g.du(), ref.du, TOL);
+                    Gpu.close("ddelta" + m, g.ddelta(), ref.ddelta, TOL);
+                    Gpu.close("dA" + m, g.dA(), ref.dA, TOL);
+                    Gpu.close("dB" + m, g.dB(), ref.dB, TOL);
+                    Gpu.close("dC" + m, g.dC(), ref.dC, TOL);
+                    if (optionals) {
+                        Gpu.close("dD" + m, g.dD(), ref.dD, TOL);
+                        Gpu.close("dz" + m, g.dz(), ref.dz, TOL);
+                        Gpu.close("ddelta_bias" + m, g.ddeltaBias(), ref.dbias, TOL);
+                    } else {
+                        assertNull(g.dD());
+                        assertNull(g.dz());
+                    }
                 }
             }
         }
