@@ -11,10 +11,12 @@ public final class SelectiveScanCuda {
     private SelectiveScanCuda() {}
 
     static final int WARPS = 4, BWD_WARPS = 8;  // channels per block, as in selective_scan.cu
+    // Defaults from benchmarks/RESULTS.md (H100, D 1280, N 16, L 512, B 16 and 64): the shared-carry forward
+    // with K = 4 was fastest at both batch sizes; backward K = 4 with shared atomics fastest at B16 (K = 2 by 2% at B64).
     /** Steps per lane of a segment (32*K steps per warp pass); PTX has K = 2, 4, 8, 16 (register forward: 2, 4, 8). */
     public static int fwdK = 4, bwdK = 4;
     /** Forward variant: states carried in registers with the N loop unrolled (true), or through shared memory. */
-    public static boolean fwdRegisters = true;
+    public static boolean fwdRegisters = false;
     /** Backward dB/dC reduction over a block's channels: per-n warp slices summed after a barrier (true),
      *  or shared-memory atomics flushed once per segment (false). */
     public static boolean bwdWarpReduce = false;
