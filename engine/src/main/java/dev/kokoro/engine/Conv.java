@@ -146,6 +146,7 @@ public final class Conv {
         /** S = W · im2col(L) (S overwritten). */
         void gather(Tensor s, Tensor w, Tensor l) {
             if (s.dtype == DType.F64) { direct64(s.d, w.d, l.d, 0); return; }
+            if (depthwise()) { depthwise32(s.f, w.f, l.f, 0); return; }
             Parallel.forRange(groups, 2L * batch * cs * rows() * ts, (g0, g1) -> {
                 for (int g = g0; g < g1; g++)
                     for (int b = 0; b < batch; b++) {
@@ -167,6 +168,7 @@ public final class Conv {
         /** L += col2im(Wᵀ · S). */
         void scatter(Tensor l, Tensor w, Tensor s) {
             if (s.dtype == DType.F64) { direct64(s.d, w.d, l.d, 1); return; }
+            if (depthwise()) { depthwise32(s.f, w.f, l.f, 1); return; }
             Parallel.forRange(groups, 2L * batch * cs * rows() * ts, (g0, g1) -> {
                 for (int g = g0; g < g1; g++)
                     for (int b = 0; b < batch; b++) {
@@ -188,6 +190,7 @@ public final class Conv {
         /** gW += S · im2col(L)ᵀ (gW zero on entry). */
         void weightGrad(Tensor gw, Tensor s, Tensor l) {
             if (s.dtype == DType.F64) { direct64(s.d, gw.d, l.d, 2); return; }
+            if (depthwise()) { depthwise32(s.f, gw.f, l.f, 2); return; }
             Parallel.forRange(groups, 2L * batch * cs * rows() * ts, (g0, g1) -> {
                 for (int g = g0; g < g1; g++)
                     for (int b = 0; b < batch; b++) {
@@ -211,19 +214,12 @@ public final class Conv {
             Parallel.forRange(rows(), tc, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     int c = r / k, kk = r % k, src = lo + c * tl, dst = r * tc;
-                    int shift = kk * dilation - padding; // position = (t0 + j)·stride + shift
-                    if (stride == 1) {
-                        int j0 = Math.max(0, -(t0 + shift)), j1 = Math.min(tc, tl - (t0 + shift));
-                        if (j1 <= j0) { Arrays.fill(col, dst, dst + tc, 0f); continue; }
-                        Arrays.fill(col, dst, dst + j0, 0f);
-                        System.arraycopy(l, src + t0 + shift + j0, col, dst + j0, j1 - j0);
-                        Arrays.fill(col, dst + j1, dst + tc, 0f);
-                    } else {
-                        for (int j = 0; j < tc; j++) {
-                            int pos = (t0 + j) * stride + shift;
-                            col[dst + j] = pos >= 0 && pos < tl ? l[src + pos] : 0f;
-                        }
-                    }
+                    int base = t0 * stride + kk * dilation - padding; // position of column j: base + j·stride
+                    int j0 = Math.min(tc, firstValid(base)), j1 = Math.max(j0, lastValid(base, tc));
+                    Arrays.fill(col, dst, dst + j0, 0f);
+                    if (stride == 1) System.arraycopy(l, src + base + j0, col, dst + j0, j1 - j0);
+                    else for (int j = j0, pos = src + base + j0 * stride; j < j1; j++, pos += stride) col[dst + j] = l[pos];
+                    Arrays.fill(col, dst + j1, dst + tc, 0f);
                 }
             });
         }
@@ -233,10 +229,43 @@ public final class Conv {
             Parallel.forRange(cl, (long) k * tc, (c0, c1) -> {
                 for (int c = c0; c < c1; c++)
                     for (int kk = 0; kk < k; kk++) {
-                        int src = (c * k + kk) * tc, dst = lo + c * tl, shift = kk * dilation - padding;
-                        for (int j = 0; j < tc; j++) {
-                            int pos = (t0 + j) * stride + shift;
-                            if (pos >= 0 && pos < tl) l[dst + pos] += col[src + j];
+                        int src = (c * k + kk) * tc, dst = lo + c * tl;
+                        int base = t0 * stride + kk * dilation - padding;
+                        int j0 = firstValid(base), j1 = lastValid(base, tc);
+                        if (j1 <= j0) continue;
+                        if (stride == 1) Gemm.axpy(1f, col, src + j0, l, dst + base + j0, j1 - j0);
+                        else for (int j = j0, pos = dst + base + j0 * stride; j < j1; j++, pos += stride) l[pos] += col[src + j];
+                    }
+            });
+        }
+
+        /** First column j with base + j·stride ≥ 0. */
+        int firstValid(int base) { return base >= 0 ? 0 : (-base + stride - 1) / stride; }
+
+        /** One past the last column j < tc with base + j·stride < tl. */
+        int lastValid(int base, int tc) { return base >= tl ? 0 : Math.min(tc, (tl - base + stride - 1) / stride); }
+
+        /** One input and one output channel per group: direct loops, groups spread over the cores. */
+        boolean depthwise() { return cs == 1 && cl == 1; }
+
+        /** Depthwise float32; modes as in {@link #direct64}. */
+        void depthwise32(float[] s, float[] w, float[] l, int mode) {
+            Parallel.forRange(groups, 2L * batch * k * ts, (g0, g1) -> {
+                for (int g = g0; g < g1; g++)
+                    for (int b = 0; b < batch; b++) {
+                        int so = sOff(b, g), lo = lOff(b, g);
+                        if (mode == 0) Arrays.fill(s, so, so + ts, 0f);
+                        for (int kk = 0; kk < k; kk++) {
+                            int base = kk * dilation - padding, t0 = Math.min(ts, firstValid(base)), t1 = lastValid(base, ts);
+                            float wv = w[wOff(g) + kk], acc = 0f;
+                            for (int t = t0, pos = lo + base + t0 * stride; t < t1; t++, pos += stride) {
+                                switch (mode) {
+                                    case 0 -> s[so + t] += wv * l[pos];
+                                    case 1 -> l[pos] += wv * s[so + t];
+                                    default -> acc += s[so + t] * l[pos];
+                                }
+                            }
+                            if (mode == 2) w[wOff(g) + kk] += acc;
                         }
                     }
             });
