@@ -6,7 +6,11 @@ import dev.kokoro.engine.io.Unpickler.StorageRef;
 import dev.kokoro.engine.io.Unpickler.TensorRef;
 import dev.kokoro.engine.io.Unpickler.Tuple;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -254,5 +258,93 @@ public final class Pth {
             return r;
         }
         return o;
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    /**
+     * Writes a Tensor or nested {@code Map<String, Object>} of Tensors (and Maps) like
+     * {@code torch.save}: archive/data.pkl (protocol 2), one storage per tensor in
+     * archive/data/N (F32 → float32, F64 → float64, I64 → int64; views are written contiguous),
+     * archive/version "3", archive/byteorder "little". The file is replaced atomically.
+     */
+    public static void write(Path file, Object obj) throws IOException {
+        List<Tensor> storages = new ArrayList<>();
+        PickleWriter pw = new PickleWriter();
+        emit(pw, obj, storages, "", file);
+        byte[] pickle = pw.finish();
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        ZipWriter zip = new ZipWriter(tmp);
+        try {
+            zip.add("archive/data.pkl", pickle);
+            zip.add("archive/.format_version", "1".getBytes(StandardCharsets.US_ASCII));
+            zip.add("archive/.storage_alignment", "64".getBytes(StandardCharsets.US_ASCII));
+            zip.add("archive/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
+            for (int i = 0; i < storages.size(); i++) {
+                Tensor t = storages.get(i);
+                zip.add("archive/data/" + i, out -> writeData(t, out));
+            }
+            zip.add("archive/version", "3\n".getBytes(StandardCharsets.US_ASCII));
+            zip.close();
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            zip.abandon();
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+    }
+
+    private static void emit(PickleWriter pw, Object o, List<Tensor> storages, String path, Path file) throws IOException {
+        if (o instanceof Tensor t) {
+            emitTensor(pw, t, String.valueOf(storages.size()), 0, toLongs(t.shape()), toLongs(Tensor.contiguousStrides(t.shape())), t.numel());
+            storages.add(t);
+        } else if (o instanceof Map<?, ?> m) {
+            pw.emptyDict();
+            int n = 0;
+            for (var e : m.entrySet()) {
+                if (n % 1000 == 0) { if (n > 0) pw.setItems(); pw.mark(); }  // pickle batches SETITEMS by 1000
+                if (!(e.getKey() instanceof String k)) throw new IOException(file + ": dict key " + e.getKey() + " at '" + path + "' is not a string");
+                pw.string(k);
+                emit(pw, e.getValue(), storages, path.isEmpty() ? k : path + "." + k, file);
+                n++;
+            }
+            if (n > 0) pw.setItems();
+        } else {
+            throw new IOException(file + ": cannot write a " + kind(o) + " at '" + path + "' (only Tensors and Maps of them)");
+        }
+    }
+
+    /** torch._utils._rebuild_tensor_v2(storage, offset, size, stride, requires_grad=False, OrderedDict()). */
+    static void emitTensor(PickleWriter pw, Tensor t, String key, long offset, long[] size, long[] stride, long storageNumel) {
+        String type = switch (t.dtype) { case F32 -> "FloatStorage"; case F64 -> "DoubleStorage"; case I64 -> "LongStorage"; };
+        pw.global("torch._utils", "_rebuild_tensor_v2").mark();
+        pw.mark().string("storage").global("torch", type).string(key).string("cpu").integer(storageNumel).tuple().binPersId();
+        pw.integer(offset).intTuple(size).intTuple(stride).bool(false);
+        pw.global("collections", "OrderedDict").emptyTuple().reduce();
+        pw.tuple().reduce();
+    }
+
+    /** The tensor's values, row-major, little-endian, in 1 MiB chunks. */
+    static void writeData(Tensor t, ZipWriter.Sink out) throws IOException {
+        Tensor c = t.contiguous();
+        int n = c.numel(), w = c.dtype.bytes, per = (1 << 20) / w;
+        ByteBuffer b = ByteBuffer.allocate(Math.min(n, per) * w).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i += per) {
+            int m = Math.min(per, n - i);
+            b.clear();
+            switch (c.dtype) {
+                case F32 -> b.asFloatBuffer().put(c.f32(), i, m);
+                case F64 -> b.asDoubleBuffer().put(c.f64(), i, m);
+                case I64 -> b.asLongBuffer().put(c.i64(), i, m);
+            }
+            b.limit(m * w);
+            out.write(b);
+        }
+    }
+
+    private static long[] toLongs(int[] a) {
+        long[] r = new long[a.length];
+        for (int i = 0; i < a.length; i++) r[i] = a[i];
+        return r;
     }
 }
