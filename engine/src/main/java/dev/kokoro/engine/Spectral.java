@@ -60,10 +60,17 @@ public final class Spectral {
 
     /** The STFT as one tensor [B, 2K, frames] (or [2K, frames] for 1-d x): real rows, then imaginary rows. */
     public static Tensor stftStacked(Tensor x, int nFft, int hop, Tensor window, boolean center) {
+        return stftStacked(x, nFft, hop, window, center, nFft >= FFT_MIN && Integer.bitCount(nFft) == 1);
+    }
+
+    /** From this power-of-two nFft up, frames go through a radix-2 FFT (in float64) instead of the DFT GEMM. */
+    static final int FFT_MIN = 128;
+
+    static Tensor stftStacked(Tensor x, int nFft, int hop, Tensor window, boolean center, boolean useFft) {
         Tensor.check(x.dim() == 1 || x.dim() == 2, "stft: input must be [L] or [B, L], got %s", Arrays.toString(x.shape));
         Tensor.check(x.dtype != DType.I64, "stft of an int64 tensor");
         Tensor.check(nFft > 0 && hop > 0, "stft: nFft %d and hop %d must be positive", nFft, hop);
-        if (x.dim() == 1) return stftStacked(x.unsqueeze(0), nFft, hop, window, center).squeeze(0);
+        if (x.dim() == 1) return stftStacked(x.unsqueeze(0), nFft, hop, window, center, useFft).squeeze(0);
         Win w = Win.of(window, nFft, "stft");
         int bs = x.shape[0], len = x.shape[1], pad = center ? nFft / 2 : 0;
         Tensor.check(!center || pad < len, "stft: reflect padding %d needs input length > %d, got shape %s",
@@ -71,6 +78,7 @@ public final class Spectral {
         int lp = len + 2 * pad;
         Tensor.check(lp >= nFft, "stft: nFft %d is longer than the (padded) input %d, shape %s", nFft, lp, Arrays.toString(x.shape));
         int frames = 1 + (lp - nFft) / hop, k = nFft / 2 + 1, wl = w.length;
+        if (useFft) return stftFft(x, nFft, hop, w, pad, frames);
         // W [2K, wl]: cos and −sin of 2π·k·n/N at n = left + j, times the window
         double[][] trig = trig(nFft);
         double[] basis = new double[2 * k * wl];
@@ -102,6 +110,99 @@ public final class Spectral {
             }
             Autograd.accumulate(x, gx);
         }, x);
+    }
+
+    /** The STFT frame by frame through a complex radix-2 FFT; backward is the one-sided inverse transform. */
+    private static Tensor stftFft(Tensor x, int nFft, int hop, Win w, int pad, int frames) {
+        int bs = x.shape[0], len = x.shape[1], k = nFft / 2 + 1, wl = w.length;
+        Fft fft = new Fft(nFft);
+        double[] xs = x.toDoubleArray();
+        double[] out = new double[bs * 2 * k * frames];
+        Parallel.forRange(bs * frames, 20L * nFft, (lo, hi) -> {
+            double[] re = new double[nFft], im = new double[nFft];
+            for (int bt = lo; bt < hi; bt++) {
+                int b = bt / frames, t = bt % frames;
+                Arrays.fill(re, 0);
+                Arrays.fill(im, 0);
+                for (int j = 0; j < wl; j++) re[w.left + j] = xs[b * len + reflect(t * hop + w.left + j - pad, len)] * w.values[j];
+                fft.transform(re, im, false);
+                int o = b * 2 * k * frames + t;
+                im[0] = 0;
+                im[nFft / 2] = 0; // exactly real, as the DFT of real data is
+                for (int f = 0; f < k; f++) {
+                    out[o + f * frames] = re[f];
+                    out[o + (k + f) * frames] = im[f];
+                }
+            }
+        });
+        Tensor result = fromDoubles(x.dtype, out, bs, 2 * k, frames);
+        return Autograd.record(result, g -> {
+            if (!x.requiresGrad) return;
+            double[] gs = g.toDoubleArray();
+            double[] gx = new double[bs * len];
+            // frames overlap, so each batch row is scattered by one thread
+            Parallel.forRange(bs, 20L * nFft * frames, (lo, hi) -> {
+                double[] re = new double[nFft], im = new double[nFft];
+                for (int b = lo; b < hi; b++)
+                    for (int t = 0; t < frames; t++) {
+                        Arrays.fill(re, 0);
+                        Arrays.fill(im, 0);
+                        int o = b * 2 * k * frames + t;
+                        for (int f = 0; f < k; f++) {
+                            re[f] = gs[o + f * frames];
+                            im[f] = gs[o + (k + f) * frames];
+                        }
+                        // ∂/∂frame[n] = Σ_k gRe_k cos(2πkn/N) − gIm_k sin(2πkn/N) = Re Σ_k G_k e^{+2πikn/N}
+                        fft.transform(re, im, true);
+                        for (int j = 0; j < wl; j++)
+                            gx[b * len + reflect(t * hop + w.left + j - pad, len)] += re[w.left + j] * w.values[j];
+                    }
+            });
+            Autograd.accumulate(x, fromDoubles(x.dtype, gx, bs, len));
+        }, x);
+    }
+
+    /** In-place iterative radix-2 complex FFT of a power-of-two size, unnormalised both ways. */
+    static final class Fft {
+        final int n;
+        final int[] rev;
+        final double[] cos, sin;
+
+        Fft(int n) {
+            Tensor.check(Integer.bitCount(n) == 1, "FFT size %d is not a power of two", n);
+            this.n = n;
+            double[][] tr = trig(n);
+            cos = tr[0];
+            sin = tr[1];
+            rev = new int[n];
+            int bits = Integer.numberOfTrailingZeros(n);
+            for (int i = 0; i < n; i++) rev[i] = bits == 0 ? 0 : Integer.reverse(i) >>> (32 - bits);
+        }
+
+        /** X_k = Σ x_n e^{∓2πikn/N} (− forward, + inverse). */
+        void transform(double[] re, double[] im, boolean inverse) {
+            for (int i = 0; i < n; i++) {
+                int j = rev[i];
+                if (j > i) {
+                    double t = re[i]; re[i] = re[j]; re[j] = t;
+                    t = im[i]; im[i] = im[j]; im[j] = t;
+                }
+            }
+            double sign = inverse ? 1 : -1;
+            for (int len = 2; len <= n; len <<= 1) {
+                int half = len >> 1, step = n / len;
+                for (int i = 0; i < n; i += len)
+                    for (int j = 0; j < half; j++) {
+                        double wr = cos[j * step], wi = sign * sin[j * step];
+                        int a = i + j, b = a + half;
+                        double vr = re[b] * wr - im[b] * wi, vi = re[b] * wi + im[b] * wr;
+                        re[b] = re[a] - vr;
+                        im[b] = im[a] - vi;
+                        re[a] += vr;
+                        im[a] += vi;
+                    }
+            }
+        }
     }
 
     // ---------------------------------------------------------------- istft

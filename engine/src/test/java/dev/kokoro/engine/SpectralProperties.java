@@ -57,6 +57,35 @@ class SpectralProperties {
             }
     }
 
+    @Property(tries = 15)
+    void fftPathMatchesTheGemmPath(@ForAll @IntRange(min = 7, max = 9) int log2n, @ForAll @IntRange(min = 1, max = 300) int extra,
+                                   @ForAll @IntRange(min = 1, max = 2) int bs, @ForAll boolean center, @ForAll long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int n = 1 << log2n, hop = 1 + rng.nextInt(n / 2), winLen = n / 2 + rng.nextInt(n / 2 + 1);
+        Tensor win = Tensor.rand(rng, DType.F64, 0.1, 1.0, winLen);
+        Tensor x = Tensor.randn(rng, DType.F64, bs, n + extra);
+        Tensor fft = Spectral.stftStacked(x, n, hop, win, center, true), gemm = Spectral.stftStacked(x, n, hop, win, center, false);
+        assertArrayEquals(gemm.shape(), fft.shape());
+        assertTrue(GradCheck.relL2(fft, gemm) < 1e-13, "fft vs gemm " + GradCheck.relL2(fft, gemm));
+        // backward: the same vector-Jacobian product both ways
+        Tensor g = Tensor.randn(rng, DType.F64, gemm.shape());
+        Tensor xa = x.copy().requiresGrad(true), xb = x.copy().requiresGrad(true);
+        Spectral.stftStacked(xa, n, hop, win, center, true).backward(g);
+        Spectral.stftStacked(xb, n, hop, win, center, false).backward(g);
+        assertTrue(GradCheck.relL2(xa.grad(), xb.grad()) < 1e-13);
+        Tensor x32 = x.to(DType.F32);
+        assertTrue(GradCheck.relL2(Spectral.stftStacked(x32, n, hop, win, center, true), gemm) < 1e-6);
+    }
+
+    @Test
+    void fftPathGradientAgainstFiniteDifferences() {
+        SplittableRandom rng = new SplittableRandom(11);
+        Tensor win = Spectral.hannWindow(DType.F64, 100, true);
+        Tensor x = GradCheck.param(rng, 1, 150);
+        Function<Tensor[], Tensor> f = in -> Spectral.stftStacked(in[0], 128, 37, win, true, true);
+        assertTrue(GradCheck.relError(f, x) < 1e-6);
+    }
+
     @Property(tries = 40)
     void istftInvertsStft(@ForAll @IntRange(min = 1, max = 4) int quarter, @ForAll @IntRange(min = 0, max = 50) int extra,
                           @ForAll @IntRange(min = 1, max = 3) int bs, @ForAll long seed) {
