@@ -95,6 +95,14 @@ public final class KModel extends Module {
         return out;
     }
 
+    /**
+     * Deterministic mode for parity: the decoder's sine source uses zero initial phase and no noise
+     * (as the fixtures do). Off, it draws them at random as Kokoro does.
+     */
+    public void deterministic(boolean on) {
+        decoder.deterministic(on);
+    }
+
     /** The parameter dtype (F32, or F64 after {@code to(DType.F64)}). */
     public DType dtype() {
         return bertEncoder.weight.dtype();
