@@ -12,8 +12,8 @@ import dev.kokoro.engine.Tensor;
  * weight-normed ConvTranspose1d(k3, s2, p1, output_padding 1). Every conv is weight-normed.
  */
 public final class AdainResBlk1d extends Module {
-    /** torch.rsqrt(torch.tensor(2)) is computed in float32, so Kokoro scales by float32's 1/√2. */
-    static final double INV_SQRT2 = (float) (1 / Math.sqrt(2));
+    /** torch.rsqrt(torch.tensor(2)): 1/√2 in the default dtype (float32 rounding happens in the float32 multiply). */
+    static final double INV_SQRT2 = 1 / Math.sqrt(2);
 
     public final int dimIn, dimOut;
     public final boolean upsample;

@@ -85,7 +85,11 @@ public final class ProsodyPredictor extends Module {
     public Tensor[] f0nTrain(Tensor en, Tensor s, Trace trace) {
         Tensor x = shared.forward(en.transpose(1, 2), null);   // [B, F, d_hid]
         Trace.put(trace, "shared", x);
-        x = x.transpose(1, 2);
+        return f0nStacks(x.transpose(1, 2), s, trace);
+    }
+
+    /** The F0 and N stacks and projections on the shared LSTM's output x [B, d_hid, F] → {F0 [B, 2F], N [B, 2F]}. */
+    public Tensor[] f0nStacks(Tensor x, Tensor s, Trace trace) {
         Tensor f = x;
         for (int i = 0; i < f0.size(); i++) {
             f = f0.get(i).forward(f, s);
