@@ -138,7 +138,7 @@ public final class KModel extends Module {
             for (int i = 0; i < t; i++) dur[0][i] = (long) rounded.getFlat(i);
             Tensor aln = Alignment.fromDurations(dur, t, dtype());
             Tensor en = p.d().transpose(1, 2).matmul(aln);
-            Tensor audio = synthesize(inputIds, null, en, aln, s, sDec, trace);
+            Tensor audio = synthesize(inputIds, null, en, aln, s, sDec, trace)[2];
             return new Output(audio.reshape(-1), Tensor.of(dur[0], t), durationFloat, trace == null ? Map.of() : trace.all());
         }
     }
@@ -156,15 +156,17 @@ public final class KModel extends Module {
         return dEn.transpose(1, 2);
     }
 
-    /** F0/N from en, text encoder, asr = t_en · aln, decoder → audio [B, 1, 600·F]. */
-    private Tensor synthesize(Tensor inputIds, int[] lengths, Tensor en, Tensor aln, Tensor s, Tensor sDec, Trace trace) {
+    /** F0/N from en, text encoder, asr = t_en · aln, decoder → {F0 [B, 2F], N [B, 2F], audio [B, 1, 600·F]}. */
+    private Tensor[] synthesize(Tensor inputIds, int[] lengths, Tensor en, Tensor aln, Tensor s, Tensor sDec, Trace trace) {
         Tensor[] f0n = predictor.f0nTrain(en, s, Trace.at(trace, "predictor"));
         Tensor tEn = textEncoder.forward(inputIds, lengths, Trace.at(trace, "text_encoder"));
         Trace.put(trace, "text_encoder", tEn);
         Tensor asr = tEn.matmul(aln);
-        Tensor audio = decoder.forward(asr, f0n[0], f0n[1], sDec);
+        Map<String, Tensor> inner = trace == null ? null : new LinkedHashMap<>();
+        Tensor audio = decoder.forward(asr, f0n[0], f0n[1], sDec, inner);
+        if (inner != null) inner.forEach((k, v) -> Trace.put(trace, "decoder." + k, v));
         Trace.put(trace, "decoder", audio);
-        return audio;
+        return new Tensor[] {f0n[0], f0n[1], audio};
     }
 
     // ------------------------------------------------------------------ training ----
@@ -176,6 +178,9 @@ public final class KModel extends Module {
      * The training forward: like forward_with_tokens but with a given alignment (from target durations,
      * {@link Alignment#fromDurations}) and per-item token lengths. inputIds [B, T] (padding past each
      * length), refS [B, 256], alignment [B, T, F]. Gradients flow to every parameter that requires them.
+     * Items with fewer frames than F have zero alignment columns at the end; as in StyleTTS2 training,
+     * the instance norms of F0Ntrain and the decoder then see those frames too, so crop each item's
+     * audio to its own 600·frames and prefer batching items of similar length.
      */
     public Aligned forwardAligned(Tensor inputIds, int[] lengths, Tensor refS, Tensor alignment, Trace trace) {
         int b = inputIds.size(0), t = inputIds.size(1);
@@ -189,12 +194,8 @@ public final class KModel extends Module {
         Tensor dEn = bertDurationInput(inputIds, lengths, trace);
         ProsodyPredictor.Output p = predictor.forward(dEn, s, lengths, aln, Trace.at(trace, "predictor"));
         Tensor durations = Activations.sigmoid(p.duration()).sum(-1, false);
-        Tensor[] f0n = predictor.f0nTrain(p.en(), s, Trace.at(trace, "predictor"));
-        Tensor tEn = textEncoder.forward(inputIds, lengths, Trace.at(trace, "text_encoder"));
-        Trace.put(trace, "text_encoder", tEn);
-        Tensor audio = decoder.forward(tEn.matmul(aln), f0n[0], f0n[1], sDec);
-        Trace.put(trace, "decoder", audio);
-        return new Aligned(p.d(), p.duration(), durations, f0n[0], f0n[1], audio);
+        Tensor[] out = synthesize(inputIds, lengths, p.en(), aln, s, sDec, trace);
+        return new Aligned(p.d(), p.duration(), durations, out[0], out[1], out[2]);
     }
 
     private void checkRefS(Tensor refS, int b) {
