@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** A model built from the real config names and shapes its parameters exactly as kokoro-v1_0.pth does. */
+/** A (random) model built from the real config names and shapes its parameters exactly as kokoro-v1_0.pth does. */
 class KModelManifestTest {
     static KokoroConfig cfg;
     static Map<String, Object> manifest;
@@ -32,7 +32,7 @@ class KModelManifestTest {
                 "fixtures kokoro-v1_0.manifest.json / config.json missing in " + Fixtures.dir());
         cfg = KokoroConfig.load(Fixtures.file("kokoro-v1_0.config.json"));
         manifest = Json.parseObject(Files.readString(Fixtures.file("kokoro-v1_0.manifest.json")));
-        model = new KModel(cfg);
+        model = KModel.random(cfg, 42);   // the real size, randomly initialised
     }
 
     /** key (without "module.") → shape, for one part of the manifest. */
