@@ -96,7 +96,8 @@ public final class Resample {
     }
 
     /**
-     * HelperInterpLinear with align_corners=False: real = max(scale·(dst + 0.5) − 0.5, 0),
+     * HelperInterpLinear with align_corners=False: real = max(scale·(dst + 0.5) − 0.5, 0) — one fused
+     * multiply-add, as PyTorch's x86 build contracts it (checked bit for bit against torch 2.11),
      * i0 = min(floor(real), in − 1), i1 = i0 + (i0 &lt; in − 1), λ1 = clamp(real − i0, 0, 1), λ0 = 1 − λ1;
      * out == in copies.
      */
@@ -109,7 +110,7 @@ public final class Resample {
             float scale = scaleFactor > 0 ? (float) (1.0 / scaleFactor) : (float) in / (float) out;
             for (int j = 0; j < out; j++) {
                 if (out == in) { i0[j] = j; i1[j] = j; w32[2 * j] = 1; w32[2 * j + 1] = 0; continue; }
-                float real = scale * ((float) j + 0.5f) - 0.5f;
+                float real = Math.fma(scale, (float) j + 0.5f, -0.5f);
                 if (real < 0) real = 0;
                 int a = (int) Math.min((long) Math.floor(real), in - 1);
                 float l1 = Math.min(Math.max(real - (float) a, 0f), 1f);
@@ -122,7 +123,7 @@ public final class Resample {
             double scale = scaleFactor > 0 ? 1.0 / scaleFactor : (double) in / out;
             for (int j = 0; j < out; j++) {
                 if (out == in) { i0[j] = j; i1[j] = j; w64[2 * j] = 1; w64[2 * j + 1] = 0; continue; }
-                double real = scale * (j + 0.5) - 0.5;
+                double real = Math.fma(scale, j + 0.5, -0.5);
                 if (real < 0) real = 0;
                 int a = (int) Math.min((long) Math.floor((float) real), in - 1);
                 double l1 = Math.min(Math.max(real - a, 0.0), 1.0);
@@ -137,6 +138,7 @@ public final class Resample {
 
     // ------------------------------------------------------------------ one kernel for all maps
 
+    /** Linear mode computes fma(x[i0], λ0, x[i1]·λ1), the contraction PyTorch's x86 build performs. */
     static Tensor apply(Tensor x, IndexMap map) {
         Tensor.check(x.dtype != DType.I64 || map.i1 == null, "linear interpolation of an int64 tensor");
         Tensor c = Autograd.noGrad(x::contiguous);
@@ -151,9 +153,9 @@ public final class Resample {
                 int a = i0[j];
                 switch (x.dtype) {
                     case F32 -> y.f[p] = a < 0 ? (float) map.fill : i1 == null ? c.f[base + a]
-                            : c.f[base + a] * map.w32[2 * j] + c.f[base + i1[j]] * map.w32[2 * j + 1];
+                            : Math.fma(c.f[base + a], map.w32[2 * j], c.f[base + i1[j]] * map.w32[2 * j + 1]);
                     case F64 -> y.d[p] = a < 0 ? map.fill : i1 == null ? c.d[base + a]
-                            : c.d[base + a] * map.w64[2 * j] + c.d[base + i1[j]] * map.w64[2 * j + 1];
+                            : Math.fma(c.d[base + a], map.w64[2 * j], c.d[base + i1[j]] * map.w64[2 * j + 1]);
                     case I64 -> y.l[p] = a < 0 ? (long) map.fill : c.l[base + a];
                 }
             }
