@@ -185,7 +185,8 @@ public final class Gemm {
         float[] arows = new float[m * k]; // op(A) rows, contiguous
         for (int i = 0; i < m; i++)
             for (int p = 0; p < k; p++) arows[i * k + p] = ta ? a[ao + p * lda + i] : a[ao + i * lda + p];
-        int chunk = tb ? 1 : Math.max(V, 256);
+        // tb: one dot product per column; otherwise column chunks of axpys, a few per core
+        int chunk = tb ? 1 : Math.min(512, Math.max(4 * V, (ceil(n, 4 * Parallel.threads()) + 4 * V - 1) / (4 * V) * (4 * V)));
         int chunks = ceil(n, chunk);
         Parallel.forRange(chunks, 2L * m * k * chunk, (lo, hi) -> {
             int j0 = lo * chunk, j1 = Math.min(n, hi * chunk);
@@ -199,16 +200,45 @@ public final class Gemm {
                     }
                 }
             } else {
-                for (int i = 0; i < m; i++) {
-                    int ci = co + i * ldc;
-                    if (!accumulate) java.util.Arrays.fill(c, ci + j0, ci + j1, 0f);
-                    for (int p = 0; p < k; p++) {
-                        float av = arows[i * k + p];
-                        if (av != 0f) axpy(av, b, bo + p * ldb + j0, c, ci + j0, j1 - j0);
-                    }
-                }
+                for (int i = 0; i < m; i++) rowTimesB(arows, i * k, k, b, bo, ldb, c, co + i * ldc, j0, j1, accumulate);
             }
         });
+    }
+
+    /** c[j0..j1) (+)= row · B[:, j0..j1), with four vectors of C held in registers across all of k. */
+    private static void rowTimesB(float[] row, int ro, int k, float[] b, int bo, int ldb, float[] c, int ci, int j0, int j1, boolean accumulate) {
+        int j = j0;
+        for (; j + 4 * V <= j1; j += 4 * V) {
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (int p = 0, bp = bo + j; p < k; p++, bp += ldb) {
+                FloatVector av = FloatVector.broadcast(S, row[ro + p]);
+                s0 = av.fma(FloatVector.fromArray(S, b, bp), s0);
+                s1 = av.fma(FloatVector.fromArray(S, b, bp + V), s1);
+                s2 = av.fma(FloatVector.fromArray(S, b, bp + 2 * V), s2);
+                s3 = av.fma(FloatVector.fromArray(S, b, bp + 3 * V), s3);
+            }
+            if (accumulate) {
+                s0 = s0.add(FloatVector.fromArray(S, c, ci + j));
+                s1 = s1.add(FloatVector.fromArray(S, c, ci + j + V));
+                s2 = s2.add(FloatVector.fromArray(S, c, ci + j + 2 * V));
+                s3 = s3.add(FloatVector.fromArray(S, c, ci + j + 3 * V));
+            }
+            s0.intoArray(c, ci + j);
+            s1.intoArray(c, ci + j + V);
+            s2.intoArray(c, ci + j + 2 * V);
+            s3.intoArray(c, ci + j + 3 * V);
+        }
+        for (; j + V <= j1; j += V) {
+            FloatVector s0 = FloatVector.zero(S);
+            for (int p = 0, bp = bo + j; p < k; p++, bp += ldb) s0 = FloatVector.broadcast(S, row[ro + p]).fma(FloatVector.fromArray(S, b, bp), s0);
+            if (accumulate) s0 = s0.add(FloatVector.fromArray(S, c, ci + j));
+            s0.intoArray(c, ci + j);
+        }
+        for (; j < j1; j++) {
+            float s = 0f;
+            for (int p = 0, bp = bo + j; p < k; p++, bp += ldb) s += row[ro + p] * b[bp];
+            c[ci + j] = accumulate ? c[ci + j] + s : s;
+        }
     }
 
     static float dot(float[] x, int xo, float[] y, int yo, int len) {
@@ -223,6 +253,7 @@ public final class Gemm {
         return s;
     }
 
+    /** y[yo..yo+len) += alpha · x[xo..xo+len). */
     static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int len) {
         FloatVector av = FloatVector.broadcast(S, alpha);
         int j = 0;

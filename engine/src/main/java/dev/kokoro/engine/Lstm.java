@@ -39,10 +39,11 @@ public final class Lstm {
         Tensor cx = x.contiguous();
         Tensor y = Tensor.zeros(x.dtype, b, t, dirs.length * h);
         Run[] runs = new Run[dirs.length];
-        for (int d = 0; d < dirs.length; d++) {
-            runs[d] = new Run(cx, lens, dirs[d], d == 1, h);
-            runs[d].forward(y, d * h, dirs.length * h);
-        }
+        for (int d = 0; d < dirs.length; d++) runs[d] = new Run(cx, lens, dirs[d], d == 1, h);
+        // the directions are independent: one per core (their GEMMs still split further when a core is idle)
+        Parallel.forRange(dirs.length, Long.MAX_VALUE / 4, (d0, d1) -> {
+            for (int d = d0; d < d1; d++) runs[d].forward(y, d * h, dirs.length * h);
+        });
         Tensor[] inputs = new Tensor[1 + 4 * dirs.length];
         inputs[0] = x;
         for (int d = 0; d < dirs.length; d++) {
@@ -53,9 +54,17 @@ public final class Lstm {
         }
         return Autograd.record(y, g -> {
             Tensor gy = g.contiguous();
-            Tensor gx = x.requiresGrad ? Tensor.zeros(x.dtype, x.shape) : null;
-            for (int d = 0; d < dirs.length; d++) runs[d].backward(gy, d * h, dirs.length * h, x, gx);
-            if (gx != null) Autograd.accumulate(x, gx);
+            Tensor[][] grads = new Tensor[dirs.length][];
+            Parallel.forRange(dirs.length, Long.MAX_VALUE / 4, (d0, d1) -> {
+                for (int d = d0; d < d1; d++) grads[d] = runs[d].backward(gy, d * h, dirs.length * h, x.requiresGrad);
+            });
+            for (int d = 0; d < dirs.length; d++) { // gradients of x, wIh, wHh, bIh, bHh (null where not required)
+                Autograd.accumulate(x, grads[d][0]);
+                Autograd.accumulate(dirs[d].wIh, grads[d][1]);
+                Autograd.accumulate(dirs[d].wHh, grads[d][2]);
+                Autograd.accumulate(dirs[d].bIh, grads[d][3]);
+                Autograd.accumulate(dirs[d].bHh, grads[d][4]);
+            }
         }, inputs);
     }
 
@@ -72,7 +81,7 @@ public final class Lstm {
         final int[] lens;
         final boolean reverse;
         final int batch, steps, in, h, g4, maxLen;
-        Tensor gates, cell, hid; // activated gates [B·T, 4H], c and h [B·T, H] at each valid (b, t)
+        Tensor gates, cell, tanhCell, hid; // activated gates [B·T, 4H]; c, tanh(c), h [B·T, H] at each valid (b, t)
 
         Run(Tensor x, int[] lens, Direction dir, boolean reverse, int h) {
             this.batch = x.shape[0];
@@ -113,6 +122,7 @@ public final class Lstm {
             Tensor whhT = dir.wHh.detach().transpose(0, 1).contiguous(); // [H, 4H]
             gates = Tensor.zeros(dt, rows, g4);
             cell = Tensor.zeros(dt, rows, h);
+            tanhCell = dt == DType.F32 ? Tensor.zeros(dt, rows, h) : null; // float64 recomputes it
             hid = Tensor.zeros(dt, rows, h);
             Tensor hIn = Tensor.zeros(dt, batch, h), pre = Tensor.zeros(dt, batch, g4);
             int[] act = new int[batch];
@@ -151,7 +161,7 @@ public final class Lstm {
 
         /** Cell at (row): pre-activations xg[row] + pre[r]; c_prev from row prev (-1: zero). */
         void cell32(int r, int row, int prev, float[] xg, float[] pre, float[] y, int yAt) {
-            float[] gt = gates.f, c = cell.f, hh = hid.f;
+            float[] gt = gates.f, c = cell.f, tcs = tanhCell.f, hh = hid.f;
             int p = r * g4, q = row * g4, o = row * h;
             int j = 0;
             for (int bound = S.loopBound(h); j < bound; j += S.length()) {
@@ -162,12 +172,13 @@ public final class Lstm {
                 FloatVector vi = sigmoid(ai), vf = sigmoid(af), vg = ag.lanewise(VectorOperators.TANH), vo = sigmoid(ao);
                 FloatVector cp = prev < 0 ? FloatVector.zero(S) : FloatVector.fromArray(S, c, prev * h + j);
                 FloatVector cn = vf.fma(cp, vi.mul(vg));
-                FloatVector hn = vo.mul(cn.lanewise(VectorOperators.TANH));
+                FloatVector tc = cn.lanewise(VectorOperators.TANH), hn = vo.mul(tc);
                 vi.intoArray(gt, q + j);
                 vf.intoArray(gt, q + h + j);
                 vg.intoArray(gt, q + 2 * h + j);
                 vo.intoArray(gt, q + 3 * h + j);
                 cn.intoArray(c, o + j);
+                tc.intoArray(tcs, o + j);
                 hn.intoArray(hh, o + j);
                 hn.intoArray(y, yAt + j);
             }
@@ -175,9 +186,9 @@ public final class Lstm {
                 float vi = sigmoid(pre[p + j] + xg[q + j]), vf = sigmoid(pre[p + h + j] + xg[q + h + j]);
                 float vg = (float) Math.tanh(pre[p + 2 * h + j] + xg[q + 2 * h + j]), vo = sigmoid(pre[p + 3 * h + j] + xg[q + 3 * h + j]);
                 float cp = prev < 0 ? 0f : c[prev * h + j];
-                float cn = vf * cp + vi * vg, hn = vo * (float) Math.tanh(cn);
+                float cn = vf * cp + vi * vg, tc = (float) Math.tanh(cn), hn = vo * tc;
                 gt[q + j] = vi; gt[q + h + j] = vf; gt[q + 2 * h + j] = vg; gt[q + 3 * h + j] = vo;
-                c[o + j] = cn; hh[o + j] = hn; y[yAt + j] = hn;
+                c[o + j] = cn; tcs[o + j] = tc; hh[o + j] = hn; y[yAt + j] = hn;
             }
         }
 
@@ -194,11 +205,11 @@ public final class Lstm {
             }
         }
 
-        /** Adds this direction's gradients: x's into gx (when not null), the parameters' via Autograd. */
-        void backward(Tensor gy, int yOff, int yWidth, Tensor xIn, Tensor gx) {
+        /** This direction's gradients of x (when wanted), wIh, wHh, bIh, bHh; null for those not required. */
+        Tensor[] backward(Tensor gy, int yOff, int yWidth, boolean wantX) {
             Direction d = dir;
-            boolean any = gx != null || req(d.wIh) || req(d.wHh) || req(d.bIh) || req(d.bHh);
-            if (!any) return;
+            Tensor[] out = new Tensor[5];
+            if (!wantX && !req(d.wIh) && !req(d.wHh) && !req(d.bIh) && !req(d.bHh)) return out;
             DType dt = x.dtype;
             int rows = batch * steps;
             Tensor da = Tensor.zeros(dt, rows, g4); // gate pre-activation gradients at every valid (b, t)
@@ -218,34 +229,36 @@ public final class Lstm {
                 Gemm.run(false, false, nb, h, g4, dIn, 0, g4, wHh, 0, h, dhRec, 0, h, false);
                 for (int r = 0; r < nb; r++) System.arraycopy(data(dhRec), r * h, data(dh), act[r] * h, h);
             }
-            if (gx != null) Gemm.run(false, false, rows, in, g4, da, 0, g4, wIh, 0, in, gx, 0, in, true);
+            if (wantX) {
+                out[0] = Tensor.zeros(dt, batch, steps, in);
+                Gemm.run(false, false, rows, in, g4, da, 0, g4, wIh, 0, in, out[0], 0, in, false);
+            }
             if (req(d.wIh)) {
-                Tensor gw = Tensor.zeros(dt, g4, in);
-                Gemm.run(true, false, g4, in, rows, da, 0, g4, xIn.contiguous(), 0, in, gw, 0, in, false);
-                Autograd.accumulate(d.wIh, gw);
+                out[1] = Tensor.zeros(dt, g4, in);
+                Gemm.run(true, false, g4, in, rows, da, 0, g4, x, 0, in, out[1], 0, in, false);
             }
             if (req(d.wHh)) {
                 Tensor hPrev = Tensor.zeros(dt, rows, h);
                 for (int b = 0; b < batch; b++)
                     for (int s = 1; s < lens[b]; s++)
                         System.arraycopy(data(hid), (b * steps + time(b, s - 1)) * h, data(hPrev), (b * steps + time(b, s)) * h, h);
-                Tensor gw = Tensor.zeros(dt, g4, h);
-                Gemm.run(true, false, g4, h, rows, da, 0, g4, hPrev, 0, h, gw, 0, h, false);
-                Autograd.accumulate(d.wHh, gw);
+                out[2] = Tensor.zeros(dt, g4, h);
+                Gemm.run(true, false, g4, h, rows, da, 0, g4, hPrev, 0, h, out[2], 0, h, false);
             }
             if (req(d.bIh) || req(d.bHh)) {
                 Tensor gb = da.sum(0, false);
-                Autograd.accumulate(d.bIh, gb);
-                Autograd.accumulate(d.bHh, req(d.bIh) ? gb.copy() : gb);
+                out[3] = req(d.bIh) ? gb : null;
+                out[4] = req(d.bHh) ? (req(d.bIh) ? gb.copy() : gb) : null;
             }
+            return out;
         }
 
         void cellBack32(int b, int row, int prev, float[] gy, int gyAt, float[] dh, float[] dc, float[] da) {
-            float[] gt = gates.f, c = cell.f;
+            float[] gt = gates.f, c = cell.f, tcs = tanhCell.f;
             int q = row * g4, o = row * h, bh = b * h;
             for (int j = 0; j < h; j++) {
                 float vi = gt[q + j], vf = gt[q + h + j], vg = gt[q + 2 * h + j], vo = gt[q + 3 * h + j];
-                float tc = (float) Math.tanh(c[o + j]);
+                float tc = tcs[o + j];
                 float dhj = gy[gyAt + j] + dh[bh + j];
                 float dcj = dhj * vo * (1 - tc * tc) + dc[bh + j];
                 float cp = prev < 0 ? 0f : c[prev * h + j];
