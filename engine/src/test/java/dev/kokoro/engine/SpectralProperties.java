@@ -190,6 +190,13 @@ class SpectralProperties {
             assertEquals(0.0, s[1].get(0, 0, t));
             assertEquals(0.0, s[1].get(0, 10, t));
         }
+        // +0, as pocketfft gives: a negative DC bin has angle +π (not −π), on both paths
+        Tensor neg = Tensor.full(DType.F32, -0.5, 1, 600).add(x.slice(1, 0, 1).expand(1, 600).mul(0.0));
+        for (boolean fft : new boolean[]{false, true}) {
+            Tensor st = Spectral.stftStacked(neg, 128, 50, Spectral.hannWindow(128, true), true, fft);
+            Tensor ang = Spectral.angle(st.slice(1, 0, 65), st.slice(1, 65, 130));
+            for (int t = 0; t < st.size(2); t++) assertEquals(Math.PI, ang.get(0, 0, t), 1e-6, "fft " + fft);
+        }
     }
 
     @Test
