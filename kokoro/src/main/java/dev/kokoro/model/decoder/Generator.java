@@ -11,6 +11,7 @@ import dev.kokoro.model.KokoroConfig;
 import dev.kokoro.model.nn.Conv1d;
 import dev.kokoro.model.nn.ConvTranspose1d;
 import dev.kokoro.model.nn.Module;
+import dev.kokoro.model.nn.ModuleList;
 import java.util.Map;
 
 /**
