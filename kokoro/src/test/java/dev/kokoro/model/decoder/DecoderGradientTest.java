@@ -1,11 +1,13 @@
 package dev.kokoro.model.decoder;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kokoro.engine.Autograd;
 import dev.kokoro.engine.DType;
 import dev.kokoro.engine.GradCheck;
+import dev.kokoro.engine.Indexing;
 import dev.kokoro.engine.Tensor;
 import dev.kokoro.model.KokoroConfig;
 import java.util.SplittableRandom;
@@ -90,5 +92,20 @@ class DecoderGradientTest {
             norm += g[0][i] * g[0][i];
         }
         assertTrue(norm > 0 && diff > 1e-6 * norm, "source path changed nothing: " + diff + " vs " + norm);
+    }
+
+    /** A batch of two gives each item's own result (per-item instance norms, sources and STFTs). */
+    @Test
+    void batchEqualsItems() {
+        Decoder d = small();
+        SplittableRandom rng = new SplittableRandom(9);
+        Tensor[] a = inputs(rng, 4, 50, 300), b = inputs(rng, 4, 0, 20);
+        Tensor both = d.forward(Indexing.cat(0, a[0], b[0]), Indexing.cat(0, a[1], b[1]).detach(),
+                Indexing.cat(0, a[2], b[2]).detach(), Indexing.cat(0, a[3], b[3]));
+        Tensor ya = d.forward(a[0], a[1].detach(), a[2].detach(), a[3]);
+        Tensor yb = d.forward(b[0], b[1].detach(), b[2].detach(), b[3]);
+        assertArrayEquals(new int[]{2, 1, 4 * 2 * 300}, both.shape());
+        assertTrue(GradCheck.relL2(both.slice(0, 0, 1), ya) < 1e-12);
+        assertTrue(GradCheck.relL2(both.slice(0, 1, 2), yb) < 1e-12);
     }
 }
