@@ -25,10 +25,8 @@ import org.junit.jupiter.api.Test;
  * <p>The fixture's F0 is below the voicing threshold everywhere, so the harmonic source is a
  * constant and every frame of its STFT is the same: the second stage's noise_res.1 then
  * instance-normalises signals that are exactly constant over 10⁴ samples (or constant but for their
- * edges). The engine's float32 Norms.rowNorm sums the mean in float32 vector lanes and the variance
- * around the float32-rounded mean, so a constant row gets a mean off by ~1e-5 relative, which the
- * norm (var ≪ eps) scales up by 1/√eps; cascaded, conv_post ends 1e-2 off and audio 2e-1.
- * PyTorch's CPU norm accumulates in double (acc_type), and with double accumulation in rowNorm
+ * edges). A float32-lane mean of such a row is off by ~1e-5 relative, which the norm (var ≪ eps)
+ * scales up by 1/√eps (conv_post 1e-2 off, audio 2e-1). PyTorch's CPU norm accumulates in double;
  * Norms.rowNorm now accumulates in double too, so float32 holds every activation, audio included,
  * to 1e-4; the whole float32 decoder is also compared with float64 on a voiced F0, where the
  * norms are well conditioned ({@link #float32MatchesFloat64Voiced}).
