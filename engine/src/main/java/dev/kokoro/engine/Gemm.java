@@ -204,7 +204,7 @@ public final class Gemm {
     }
 
     /** c[j0..j1) (+)= row · B[:, j0..j1), with four vectors of C held in registers across all of k. */
-    private static void rowTimesB(float[] row, int ro, int k, float[] b, int bo, int ldb, float[] c, int ci, int j0, int j1, boolean accumulate) {
+    static void rowTimesB(float[] row, int ro, int k, float[] b, int bo, int ldb, float[] c, int ci, int j0, int j1, boolean accumulate) {
         int j = j0;
         for (; j + 4 * V <= j1; j += 4 * V) {
             FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
