@@ -3,7 +3,9 @@ package dev.kokoro.model.mamba;
 import dev.kokoro.engine.DType;
 import dev.kokoro.engine.Matmul;
 import dev.kokoro.engine.Tensor;
+import dev.kokoro.model.Trace;
 import dev.kokoro.model.nn.Module;
+import dev.kokoro.model.prosody.DurationEncoding;
 import java.util.Arrays;
 
 /**
@@ -16,7 +18,7 @@ import java.util.Arrays;
  * in_proj(mask·[x; s]) = mask·(x·W_xᵀ + s·W_sᵀ) with W = [W_x | W_s] split by input columns, and the
  * style term is computed once per item instead of once per step. Same function, rounding aside.
  */
-public final class MambaDurationEncoder extends Module {
+public final class MambaDurationEncoder extends Module implements DurationEncoding {
     public final int hidden, styleDim;
     public final Mamba mamba;
 
@@ -26,7 +28,13 @@ public final class MambaDurationEncoder extends Module {
         this.mamba = child("mamba", new Mamba(hidden + styleDim));
     }
 
+    @Override
+    public Tensor forward(Tensor x, Tensor style, int[] lengths, Trace trace) {
+        return forward(x, style, lengths);
+    }
+
     /** x [B, hidden, T], style [B, style], lengths per item (null: all T) → [B, T, hidden + style]. */
+    @Override
     public Tensor forward(Tensor x, Tensor style, int[] lengths) {
         Mamba.check(x.dim() == 3 && x.size(1) == hidden, "MambaDurationEncoder: x must be [B, %d, T], got %s", hidden, Arrays.toString(x.shape()));
         Mamba.check(style.dim() == 2 && style.size(0) == x.size(0) && style.size(1) == styleDim,
