@@ -1,38 +1,263 @@
 package dev.kokoro.engine;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * General matrix product on row-major arrays: {@code C (+)= op(A) · op(B)} with op = identity or
  * transpose, {@code op(A)} m×k, {@code op(B)} k×n. The float32 path is the hot one.
+ *
+ * <p>float32, the usual case: per block of k, op(A) is packed into panels of {@link #MR} rows and op(B)
+ * into panels of {@link #NR} columns (both k-major, zero-padded at the edges, transposes resolved while
+ * packing), then a register-blocked micro-kernel keeps an MR×NR block of C in 12 vector registers while
+ * it streams both panels. Tiles of C are spread over the cores. Few rows (m < MR, the LSTM's
+ * per-step product) take a packing-free path of dot products or axpys.
  */
 public final class Gemm {
     private Gemm() {}
 
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int V = S.length();
+    /** Rows and columns of the micro-kernel's block of C: 6 rows × 2 vectors. */
+    static final int MR = 6, NR = 2 * V;
+    /** k block: an NR-panel slice of it (KC·NR floats) stays in L1/L2 while every A panel streams by. */
+    private static final int KC = 384;
+    /** Columns packed at once (bounds the packed-B buffer for long convolutions). */
+    private static final int NC = 4096;
+    /** Tile of C one task owns, in panels. */
+    private static final int TILE_M_PANELS = 16, TILE_N_PANELS = 4;
+
     public static void f32(boolean ta, boolean tb, int m, int n, int k,
                            float[] a, int ao, int lda, float[] b, int bo, int ldb,
                            float[] c, int co, int ldc, boolean accumulate) {
-        Parallel.forRange(m, 2L * n * k, (lo, hi) -> {
-            float[] row = new float[k];
-            for (int i = lo; i < hi; i++) {
-                int ci = co + i * ldc;
-                if (!accumulate) java.util.Arrays.fill(c, ci, ci + n, 0f);
-                for (int p = 0; p < k; p++) row[p] = ta ? a[ao + p * lda + i] : a[ao + i * lda + p];
-                if (!tb) {
-                    for (int p = 0; p < k; p++) {
-                        float av = row[p];
-                        if (av == 0f) continue;
-                        int bp = bo + p * ldb;
-                        for (int j = 0; j < n; j++) c[ci + j] += av * b[bp + j];
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0) {
+            if (!accumulate) for (int i = 0; i < m; i++) java.util.Arrays.fill(c, co + i * ldc, co + i * ldc + n, 0f);
+            return;
+        }
+        if (m < MR || (long) m * n * k < 16_384) {
+            small(ta, tb, m, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
+            return;
+        }
+        int mPanels = (m + MR - 1) / MR;
+        int kcMax = Math.min(KC, k), ncMax = Math.min(NC, n);
+        float[] ap = new float[mPanels * MR * kcMax];
+        float[] bp = new float[ceil(ncMax, NR) * NR * kcMax];
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc), p0 = pc;
+            boolean add = accumulate || pc > 0;
+            Parallel.forRange(mPanels, (long) MR * kc, (lo, hi) -> {
+                for (int q = lo; q < hi; q++) packA(ta, a, ao, lda, m, p0, kc, q, ap);
+            });
+            for (int jc = 0; jc < n; jc += NC) {
+                int nc = Math.min(NC, n - jc), j0 = jc;
+                int nPanels = ceil(nc, NR);
+                Parallel.forRange(nPanels, (long) NR * kc, (lo, hi) -> {
+                    for (int q = lo; q < hi; q++) packB(tb, b, bo, ldb, p0, kc, j0, nc, q, bp);
+                });
+                // Tiles of C: shrink them until both cores get a few each.
+                int tm = TILE_M_PANELS, tn = TILE_N_PANELS, threads = Parallel.threads();
+                while (ceil(mPanels, tm) * ceil(nPanels, tn) < 4 * threads && (tm > 1 || tn > 1)) {
+                    if (tm >= tn * 2 && tm > 1) tm = (tm + 1) / 2; else if (tn > 1) tn = (tn + 1) / 2; else tm = (tm + 1) / 2;
+                }
+                int tilesN = ceil(nPanels, tn), ftm = tm, ftn = tn;
+                Parallel.forRange(ceil(mPanels, tm) * tilesN, 2L * ftm * MR * ftn * NR * kc, (lo, hi) -> {
+                    float[] edge = new float[MR * NR];
+                    for (int t = lo; t < hi; t++) {
+                        int pm0 = (t / tilesN) * ftm, pm1 = Math.min(mPanels, pm0 + ftm);
+                        int pn0 = (t % tilesN) * ftn, pn1 = Math.min(nPanels, pn0 + ftn);
+                        for (int pn = pn0; pn < pn1; pn++) {
+                            int jj = pn * NR, cols = Math.min(NR, nc - jj), bOff = pn * NR * kc;
+                            for (int pm = pm0; pm < pm1; pm++) {
+                                int ii = pm * MR, rows = Math.min(MR, m - ii), aOff = pm * MR * kc;
+                                if (rows == MR && cols == NR) {
+                                    kernel(kc, ap, aOff, bp, bOff, c, co + ii * ldc + j0 + jj, ldc, add);
+                                } else {
+                                    kernel(kc, ap, aOff, bp, bOff, edge, 0, NR, false);
+                                    for (int r = 0; r < rows; r++) {
+                                        int ci = co + (ii + r) * ldc + j0 + jj;
+                                        for (int j = 0; j < cols; j++) c[ci + j] = add ? c[ci + j] + edge[r * NR + j] : edge[r * NR + j];
+                                    }
+                                }
+                            }
+                        }
                     }
+                });
+            }
+        }
+    }
+
+    private static int ceil(int a, int b) { return (a + b - 1) / b; }
+
+    /** Panel q of op(A) rows q·MR.., k range [p0, p0 + kc), laid out [kc][MR], zero rows past m. */
+    private static void packA(boolean ta, float[] a, int ao, int lda, int m, int p0, int kc, int q, float[] ap) {
+        int i0 = q * MR, rows = Math.min(MR, m - i0), base = q * MR * kc;
+        if (ta) { // op(A)[i][p] = a[p·lda + i]: MR consecutive values per p
+            for (int p = 0; p < kc; p++) {
+                int src = ao + (p0 + p) * lda + i0, dst = base + p * MR;
+                for (int r = 0; r < rows; r++) ap[dst + r] = a[src + r];
+                for (int r = rows; r < MR; r++) ap[dst + r] = 0f;
+            }
+        } else {
+            for (int r = 0; r < MR; r++) {
+                if (r < rows) {
+                    int src = ao + (i0 + r) * lda + p0;
+                    for (int p = 0; p < kc; p++) ap[base + p * MR + r] = a[src + p];
                 } else {
-                    for (int j = 0; j < n; j++) {
-                        int bj = bo + j * ldb;
-                        float s = 0f;
-                        for (int p = 0; p < k; p++) s += row[p] * b[bj + p];
-                        c[ci + j] += s;
-                    }
+                    for (int p = 0; p < kc; p++) ap[base + p * MR + r] = 0f;
                 }
             }
+        }
+    }
+
+    /** Panel q of op(B) columns j0 + q·NR.. (within nc), k range [p0, p0 + kc), laid out [kc][NR], zero columns past nc. */
+    private static void packB(boolean tb, float[] b, int bo, int ldb, int p0, int kc, int j0, int nc, int q, float[] bp) {
+        int jj = q * NR, cols = Math.min(NR, nc - jj), base = q * NR * kc, j = j0 + jj;
+        if (!tb) { // op(B)[p][j] = b[p·ldb + j]: contiguous rows
+            for (int p = 0; p < kc; p++) {
+                int src = bo + (p0 + p) * ldb + j, dst = base + p * NR;
+                if (cols == NR) {
+                    FloatVector.fromArray(S, b, src).intoArray(bp, dst);
+                    FloatVector.fromArray(S, b, src + V).intoArray(bp, dst + V);
+                } else {
+                    for (int x = 0; x < cols; x++) bp[dst + x] = b[src + x];
+                    for (int x = cols; x < NR; x++) bp[dst + x] = 0f;
+                }
+            }
+        } else { // op(B)[p][j] = b[j·ldb + p]
+            for (int x = 0; x < NR; x++) {
+                if (x < cols) {
+                    int src = bo + (j + x) * ldb + p0;
+                    for (int p = 0; p < kc; p++) bp[base + p * NR + x] = b[src + p];
+                } else {
+                    for (int p = 0; p < kc; p++) bp[base + p * NR + x] = 0f;
+                }
+            }
+        }
+    }
+
+    /** C[6 × 2V] (+)= Ap-panel · Bp-panel over kc steps. */
+    private static void kernel(int kc, float[] ap, int aOff, float[] bp, int bOff,
+                               float[] c, int ci, int ldc, boolean add) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z,
+                c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+        for (int p = 0; p < kc; p++, aOff += MR, bOff += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bOff);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bOff + V);
+            FloatVector x = FloatVector.broadcast(S, ap[aOff]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[aOff + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[aOff + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[aOff + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[aOff + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap[aOff + 5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+        }
+        store(c00, c01, c, ci, add);
+        store(c10, c11, c, ci + ldc, add);
+        store(c20, c21, c, ci + 2 * ldc, add);
+        store(c30, c31, c, ci + 3 * ldc, add);
+        store(c40, c41, c, ci + 4 * ldc, add);
+        store(c50, c51, c, ci + 5 * ldc, add);
+    }
+
+    private static void store(FloatVector v0, FloatVector v1, float[] c, int ci, boolean add) {
+        if (add) {
+            v0 = v0.add(FloatVector.fromArray(S, c, ci));
+            v1 = v1.add(FloatVector.fromArray(S, c, ci + V));
+        }
+        v0.intoArray(c, ci);
+        v1.intoArray(c, ci + V);
+    }
+
+    /** Few rows or little work: no packing; rows of C as dot products (tb) or axpys (!tb). */
+    private static void small(boolean ta, boolean tb, int m, int n, int k,
+                              float[] a, int ao, int lda, float[] b, int bo, int ldb,
+                              float[] c, int co, int ldc, boolean accumulate) {
+        float[] arows = new float[m * k]; // op(A) rows, contiguous
+        for (int i = 0; i < m; i++)
+            for (int p = 0; p < k; p++) arows[i * k + p] = ta ? a[ao + p * lda + i] : a[ao + i * lda + p];
+        // tb: one dot product per column; otherwise column chunks of axpys, a few per core
+        int chunk = tb ? 1 : Math.min(512, Math.max(4 * V, (ceil(n, 4 * Parallel.threads()) + 4 * V - 1) / (4 * V) * (4 * V)));
+        int chunks = ceil(n, chunk);
+        Parallel.forRange(chunks, 2L * m * k * chunk, (lo, hi) -> {
+            int j0 = lo * chunk, j1 = Math.min(n, hi * chunk);
+            if (tb) {
+                for (int j = j0; j < j1; j++) {
+                    int bj = bo + j * ldb;
+                    for (int i = 0; i < m; i++) {
+                        float s = dot(arows, i * k, b, bj, k);
+                        int ci = co + i * ldc + j;
+                        c[ci] = accumulate ? c[ci] + s : s;
+                    }
+                }
+            } else {
+                for (int i = 0; i < m; i++) rowTimesB(arows, i * k, k, b, bo, ldb, c, co + i * ldc, j0, j1, accumulate);
+            }
         });
+    }
+
+    /** c[j0..j1) (+)= row · B[:, j0..j1), with four vectors of C held in registers across all of k. */
+    static void rowTimesB(float[] row, int ro, int k, float[] b, int bo, int ldb, float[] c, int ci, int j0, int j1, boolean accumulate) {
+        int j = j0;
+        for (; j + 4 * V <= j1; j += 4 * V) {
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (int p = 0, bp = bo + j; p < k; p++, bp += ldb) {
+                FloatVector av = FloatVector.broadcast(S, row[ro + p]);
+                s0 = av.fma(FloatVector.fromArray(S, b, bp), s0);
+                s1 = av.fma(FloatVector.fromArray(S, b, bp + V), s1);
+                s2 = av.fma(FloatVector.fromArray(S, b, bp + 2 * V), s2);
+                s3 = av.fma(FloatVector.fromArray(S, b, bp + 3 * V), s3);
+            }
+            if (accumulate) {
+                s0 = s0.add(FloatVector.fromArray(S, c, ci + j));
+                s1 = s1.add(FloatVector.fromArray(S, c, ci + j + V));
+                s2 = s2.add(FloatVector.fromArray(S, c, ci + j + 2 * V));
+                s3 = s3.add(FloatVector.fromArray(S, c, ci + j + 3 * V));
+            }
+            s0.intoArray(c, ci + j);
+            s1.intoArray(c, ci + j + V);
+            s2.intoArray(c, ci + j + 2 * V);
+            s3.intoArray(c, ci + j + 3 * V);
+        }
+        for (; j + V <= j1; j += V) {
+            FloatVector s0 = FloatVector.zero(S);
+            for (int p = 0, bp = bo + j; p < k; p++, bp += ldb) s0 = FloatVector.broadcast(S, row[ro + p]).fma(FloatVector.fromArray(S, b, bp), s0);
+            if (accumulate) s0 = s0.add(FloatVector.fromArray(S, c, ci + j));
+            s0.intoArray(c, ci + j);
+        }
+        for (; j < j1; j++) {
+            float s = 0f;
+            for (int p = 0, bp = bo + j; p < k; p++, bp += ldb) s += row[ro + p] * b[bp];
+            c[ci + j] = accumulate ? c[ci + j] + s : s;
+        }
+    }
+
+    static float dot(float[] x, int xo, float[] y, int yo, int len) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0;
+        int p = 0;
+        for (; p + 2 * V <= len; p += 2 * V) {
+            s0 = FloatVector.fromArray(S, x, xo + p).fma(FloatVector.fromArray(S, y, yo + p), s0);
+            s1 = FloatVector.fromArray(S, x, xo + p + V).fma(FloatVector.fromArray(S, y, yo + p + V), s1);
+        }
+        float s = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        for (; p < len; p++) s += x[xo + p] * y[yo + p];
+        return s;
+    }
+
+    /** y[yo..yo+len) += alpha · x[xo..xo+len). */
+    static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int len) {
+        FloatVector av = FloatVector.broadcast(S, alpha);
+        int j = 0;
+        for (; j + V <= len; j += V)
+            av.fma(FloatVector.fromArray(S, x, xo + j), FloatVector.fromArray(S, y, yo + j)).intoArray(y, yo + j);
+        for (; j < len; j++) y[yo + j] += alpha * x[xo + j];
     }
 
     public static void f64(boolean ta, boolean tb, int m, int n, int k,
