@@ -134,6 +134,25 @@ class CliTest {
     }
 
     @Test
+    void voiceLearnsOnlyTheStyleAndWritesAPack(@TempDir Path tmp) throws Exception {
+        assumeTrue(Espeak.available(), "espeak-ng not installed");
+        Path data = dataset(tmp, "Hello world.", "Another one.");
+        Path pack = tmp.resolve("me.pt");
+        assertEquals(0, cli("voice", "--model", model.toString(), "--config", config.toString(), "--voice", voice.toString(),
+                "--data", data.toString(), "--out", tmp.resolve("run").toString(), "--steps", "2", "--batch", "1",
+                "--valid-fraction", "0", "--lr", "1e-2", "--save", pack.toString()));
+        Tensor learned = dev.kokoro.engine.io.Pth.readTensor(pack);
+        assertArrayEquals(new int[] {510, 1, 256}, learned.shape());
+        float[] start = dev.kokoro.model.Voice.load(voice).pack.toFloatArray(), got = learned.toFloatArray();
+        for (int r = 0; r < 510; r++) { // it started as one of the pack's rows and must have moved away from it
+            boolean differs = false;
+            for (int i = 0; i < 256; i++) differs |= Math.abs(got[i] - start[r * 256 + i]) > 1e-6;
+            assertTrue(differs, "the learned style equals row " + r + " of the starting pack");
+        }
+        for (int r = 1; r < 510; r++) assertArrayEquals(java.util.Arrays.copyOf(got, 256), java.util.Arrays.copyOfRange(got, r * 256, r * 256 + 256), 0f);
+    }
+
+    @Test
     void parityPassesOnTheFixtureAndFailsWithAnImpossibleTolerance() throws Exception {
         assumeTrue(Fixtures.exists("kokoro-tiny.ref.safetensors"), "fixture missing");
         String ref = Fixtures.file("kokoro-tiny.ref.safetensors").toString();
