@@ -13,6 +13,7 @@ import java.util.Map;
 public final class Json {
     private final String s;
     private int i;
+    private int depth;
 
     private Json(String s) { this.s = s; }
 
@@ -35,9 +36,10 @@ public final class Json {
     private Object value() {
         if (i >= s.length()) throw error("unexpected end");
         char c = s.charAt(i);
+        if ((c == '{' || c == '[') && depth >= 1000) throw error("nesting deeper than 1000");
         return switch (c) {
-            case '{' -> object();
-            case '[' -> array();
+            case '{' -> { depth++; Object o = object(); depth--; yield o; }
+            case '[' -> { depth++; Object o = array(); depth--; yield o; }
             case '"' -> string();
             case 't' -> literal("true", Boolean.TRUE);
             case 'f' -> literal("false", Boolean.FALSE);

@@ -49,6 +49,7 @@ public final class Safetensors {
             long dataStart = 8 + headerLen;
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             Map<String, String> meta = new LinkedHashMap<>();
+            Map<String, long[]> spans = new LinkedHashMap<>();
             for (var e : header.entrySet()) {
                 String name = e.getKey();
                 if (name.equals("__metadata__")) {
@@ -56,13 +57,36 @@ public final class Safetensors {
                     continue;
                 }
                 if (!(e.getValue() instanceof Map<?, ?> info)) throw bad(file, "entry '" + name + "' is not an object");
+                int[] shape = intList(info.get("shape"), file, name);
+                if (!(info.get("data_offsets") instanceof List<?> offs) || offs.size() != 2
+                        || !(offs.get(0) instanceof Long begin) || !(offs.get(1) instanceof Long end))
+                    throw bad(file, "tensor '" + name + "' has no integer data_offsets [begin, end]");
+                if (begin < 0 || end < begin || dataStart + end > size)
+                    throw bad(file, "tensor '" + name + "' has data_offsets [" + begin + ", " + end + "] outside the file of " + size + " bytes");
+                spans.put(name, new long[] {begin, end});
+            }
+            // like the reference implementation: the tensors tile the data section exactly, without gaps or overlaps
+            long expect = 0;
+            List<Map.Entry<String, long[]>> sorted = new java.util.ArrayList<>(spans.entrySet());
+            sorted.sort(java.util.Comparator.comparingLong((Map.Entry<String, long[]> x) -> x.getValue()[0]).thenComparingLong(x -> x.getValue()[1]));
+            for (var b : sorted) {
+                if (b.getValue()[0] != expect)
+                    throw bad(file, "tensor '" + b.getKey() + "' starts at data offset " + b.getValue()[0] + ", expected " + expect + " (gap or overlap)");
+                expect = b.getValue()[1];
+            }
+            if (dataStart + expect != size)
+                throw bad(file, "tensor data ends at byte " + (dataStart + expect) + " but the file has " + size + " bytes");
+            for (var e : spans.entrySet()) {
+                String name = e.getKey();
+                Map<?, ?> info = (Map<?, ?>) header.get(name);
                 String dtype = String.valueOf(info.get("dtype"));
                 int[] shape = intList(info.get("shape"), file, name);
-                if (!(info.get("data_offsets") instanceof List<?> offs) || offs.size() != 2)
-                    throw bad(file, "tensor '" + name + "' has no data_offsets");
-                long begin = ((Number) offs.get(0)).longValue(), end = ((Number) offs.get(1)).longValue();
+                long begin = e.getValue()[0], end = e.getValue()[1];
                 long n = 1;
-                for (int s : shape) n *= s;
+                for (int s : shape) {
+                    n *= s;
+                    if (n > Integer.MAX_VALUE - 8) throw bad(file, "tensor '" + name + "' " + java.util.Arrays.toString(shape) + " has too many elements");
+                }
                 int width = switch (dtype) {
                     case "F32", "I32" -> 4;
                     case "F64", "I64" -> 8;
@@ -70,9 +94,10 @@ public final class Safetensors {
                     case "U8", "I8", "BOOL" -> 1;
                     default -> throw bad(file, "tensor '" + name + "' has unsupported dtype " + dtype);
                 };
-                if (begin < 0 || end < begin || end - begin != n * width || dataStart + end > size)
+                if (end - begin != n * width)
                     throw bad(file, "tensor '" + name + "' (" + dtype + " " + java.util.Arrays.toString(shape)
-                            + ") has data_offsets [" + begin + ", " + end + "] that do not fit its shape or the file");
+                            + ") has data_offsets [" + begin + ", " + end + "] that do not fit its shape");
+                if (end - begin > Integer.MAX_VALUE - 8) throw bad(file, "tensor '" + name + "' is over 2 GiB");
                 ByteBuffer buf = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
                 readFully(ch, buf, dataStart + begin, file);
                 buf.flip();
@@ -101,9 +126,9 @@ public final class Safetensors {
         if (!(o instanceof List<?> l)) throw bad(file, "tensor '" + name + "' has no shape");
         int[] r = new int[l.size()];
         for (int i = 0; i < r.length; i++) {
-            long v = ((Number) l.get(i)).longValue();
+            if (!(l.get(i) instanceof Long v)) throw bad(file, "tensor '" + name + "' has a non-integer dimension " + l.get(i));
             if (v < 0 || v > Integer.MAX_VALUE) throw bad(file, "tensor '" + name + "' has a bad dimension " + v);
-            r[i] = (int) v;
+            r[i] = v.intValue();
         }
         return r;
     }
@@ -111,7 +136,7 @@ public final class Safetensors {
     private static void readFully(FileChannel ch, ByteBuffer buf, long pos, Path file) throws IOException {
         while (buf.hasRemaining()) {
             int r = ch.read(buf, pos + buf.position());
-            if (r < 0) throw bad(file, "truncated");
+            if (r < 0) throw bad(file, "truncated at byte " + (pos + buf.position()));
         }
     }
 

@@ -1,0 +1,74 @@
+package dev.kokoro.model.decoder;
+
+import dev.kokoro.engine.Activations;
+import dev.kokoro.engine.Tensor;
+import dev.kokoro.model.nn.AdaIN1d;
+import dev.kokoro.model.nn.Conv1d;
+import dev.kokoro.model.nn.Module;
+import dev.kokoro.model.nn.ModuleList;
+import dev.kokoro.model.nn.Param;
+import java.util.SplittableRandom;
+
+/**
+ * istftnet's AdaINResBlock1(channels, k, dilations): three residual steps
+ * x += conv2ᵢ(snake(adain2ᵢ(conv1ᵢ(snake(adain1ᵢ(x, s), alpha1ᵢ)), s), alpha2ᵢ)),
+ * conv1ᵢ with dilation dᵢ, conv2ᵢ with dilation 1, all weight-normed, "same" padding.
+ */
+public final class AdaINResBlock1 extends Module {
+    public final int channels;
+    final ModuleList<Conv1d> convs1, convs2;
+    final ModuleList<AdaIN1d> adain1, adain2;
+    final Alphas alpha1, alpha2;
+
+    public AdaINResBlock1(int channels, int kernel, int[] dilations, int styleDim) {
+        this.channels = channels;
+        convs1 = child("convs1", new ModuleList<>());
+        convs2 = child("convs2", new ModuleList<>());
+        adain1 = child("adain1", new ModuleList<>());
+        adain2 = child("adain2", new ModuleList<>());
+        for (int d : dilations) {
+            convs1.add(new Conv1d(channels, channels, kernel, 1, padding(kernel, d), d, 1, true, true));
+            convs2.add(new Conv1d(channels, channels, kernel, 1, padding(kernel, 1), 1, 1, true, true));
+            adain1.add(new AdaIN1d(styleDim, channels));
+            adain2.add(new AdaIN1d(styleDim, channels));
+        }
+        alpha1 = child("alpha1", new Alphas(dilations.length, channels));
+        alpha2 = child("alpha2", new Alphas(dilations.length, channels));
+    }
+
+    /** istftnet's get_padding. */
+    static int padding(int kernel, int dilation) {
+        return (kernel * dilation - dilation) / 2;
+    }
+
+    /** x [B, C, T], s [B, style] → [B, C, T]. */
+    public Tensor forward(Tensor x, Tensor s) {
+        for (int i = 0; i < convs1.size(); i++) {
+            Tensor xt = adain1.get(i).forward(x, s);
+            xt = Activations.snake(xt, alpha1.get(i));
+            xt = convs1.get(i).forward(xt);
+            xt = adain2.get(i).forward(xt, s);
+            xt = Activations.snake(xt, alpha2.get(i));
+            xt = convs2.get(i).forward(xt);
+            x = xt.add(x);
+        }
+        return x;
+    }
+
+    /** nn.ParameterList of Snake alphas, each [1, C, 1], initialised to ones. */
+    static final class Alphas extends Module {
+        private final Param[] alphas;
+
+        Alphas(int n, int channels) {
+            alphas = new Param[n];
+            for (int i = 0; i < n; i++) alphas[i] = param(Integer.toString(i), 1, channels, 1);
+        }
+
+        Tensor get(int i) { return alphas[i].get(); }
+
+        @Override
+        protected void reset(SplittableRandom rng) {
+            for (Param p : alphas) p.get().fill(1);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.kokoro.model.decoder;
+
+import dev.kokoro.engine.Activations;
+import dev.kokoro.engine.Autograd;
+import dev.kokoro.engine.DType;
+import dev.kokoro.engine.Indexing;
+import dev.kokoro.engine.MathOps;
+import dev.kokoro.engine.Resample;
+import dev.kokoro.engine.Tensor;
+import dev.kokoro.model.KokoroConfig;
+import dev.kokoro.model.nn.Conv1d;
+import dev.kokoro.model.nn.ConvTranspose1d;
+import dev.kokoro.model.nn.Module;
+import dev.kokoro.model.nn.ModuleList;
+import java.util.Map;
+
+/**
+ * istftnet's Generator: an hn-NSF harmonic source (F0 → sines → STFT magnitude ‖ phase) injected
+ * through noise_convs / noise_res at every upsampling stage of a HiFi-GAN-like stack (ups, mean of
+ * AdaINResBlock1s), then conv_post → exp(magnitude half), sin(phase half) → iSTFT.
+ */
+public final class Generator extends Module {
+    public final int numKernels, numUpsamples, postNFft, upsampleScale;
+    public final SourceModuleHnNSF mSource;
+    final ModuleList<Conv1d> noiseConvs;
+    final ModuleList<AdaINResBlock1> noiseRes;
+    final ModuleList<ConvTranspose1d> ups;
+    final ModuleList<AdaINResBlock1> resblocks;
+    public final Conv1d convPost;
+    public final TorchSTFT stft;
+    /**
+     * The original computes the harmonic source (upsampled F0 → SineGen → STFT) under torch.no_grad,
+     * so no gradient reaches F0 through it. true records it, letting gradients flow into F0 there too.
+     */
+    public boolean sourceGrad = false;
+
+    public Generator(int styleDim, KokoroConfig.Istftnet c) {
+        int[] rates = c.upsampleRates(), kernels = c.upsampleKernelSizes();
+        int[] rk = c.resblockKernelSizes();
+        int[][] rd = c.resblockDilationSizes();
+        int init = c.upsampleInitialChannel();
+        numKernels = rk.length;
+        numUpsamples = rates.length;
+        int prod = 1;
+        for (int r : rates) prod *= r;
+        upsampleScale = prod * c.genIstftHopSize();
+        mSource = child("m_source", new SourceModuleHnNSF(24000, upsampleScale, 8, 0.1, 0.003, 10));
+        noiseConvs = child("noise_convs", new ModuleList<>());
+        noiseRes = child("noise_res", new ModuleList<>());
+        ups = child("ups", new ModuleList<>());
+        resblocks = child("resblocks", new ModuleList<>());
+        for (int i = 0; i < rates.length; i++) {
+            int u = rates[i], k = kernels[i];
+            ups.add(new ConvTranspose1d(init >> i, init >> (i + 1), k, u, (k - u) / 2, 0, 1, true, true));
+        }
+        int ch = init;
+        for (int i = 0; i < rates.length; i++) {
+            ch = init >> (i + 1);
+            for (int j = 0; j < rk.length; j++) resblocks.add(new AdaINResBlock1(ch, rk[j], rd[j], styleDim));
+            int nIn = c.genIstftNFft() + 2;
+            if (i + 1 < rates.length) {
+                int strideF0 = 1;
+                for (int r = i + 1; r < rates.length; r++) strideF0 *= rates[r];
+                noiseConvs.add(new Conv1d(nIn, ch, strideF0 * 2, strideF0, (strideF0 + 1) / 2, 1, 1, true, false));
+                noiseRes.add(new AdaINResBlock1(ch, 7, new int[]{1, 3, 5}, styleDim));
+            } else {
+                noiseConvs.add(new Conv1d(nIn, ch, 1, 1, 0, 1, 1, true, false));
+                noiseRes.add(new AdaINResBlock1(ch, 11, new int[]{1, 3, 5}, styleDim));
+            }
+        }
+        postNFft = c.genIstftNFft();
+        convPost = child("conv_post", new Conv1d(ch, postNFft + 2, 7, 1, 3, 1, 1, true, true));
+        stft = new TorchSTFT(c.genIstftNFft(), c.genIstftHopSize());
+    }
+
+    /**
+     * The harmonic source's STFT, magnitude ‖ phase: f0 [B, T0] → [B, nFft+2, T0·scale/hop + 1], in f0's
+     * dtype but computed in float64: the phases of near-empty bins (an unvoiced, constant source has
+     * only DC and bin 1) are decided by the Hann window's float32 rounding (~1e-8), which a float32
+     * DFT buries in its own rounding noise; and the sine phases reach 1e5 rad.
+     */
+    public Tensor harmonics(Tensor f0, Map<String, Tensor> trace) {
+        DType dtype = f0.dtype;
+        f0 = f0.to(DType.F64);
+        Tensor up = Resample.nearest1dScale(f0.unsqueeze(1), upsampleScale).transpose(1, 2);   // [B, L, 1]
+        Tensor har = mSource.forward(up);                                                    // [B, L, 1]
+        put(trace, "m_source", har.to(dtype));
+        Tensor[] magPhase = stft.transform(har.transpose(1, 2).squeeze(1));
+        return Indexing.cat(1, magPhase[0], magPhase[1]).to(dtype);
+    }
+
+    /** x [B, C, T], s [B, style], f0 [B, 2T] → audio [B, 1, 2T · upsampleScale]. */
+    public Tensor forward(Tensor x, Tensor s, Tensor f0, Map<String, Tensor> trace) {
+        Tensor har = sourceGrad ? harmonics(f0, trace) : Autograd.noGrad(() -> harmonics(f0, trace));
+        for (int i = 0; i < numUpsamples; i++) {
+            x = Activations.leakyRelu(x, 0.1);
+            Tensor xSource = noiseConvs.get(i).forward(har);
+            put(trace, "noise_convs." + i, xSource);
+            xSource = noiseRes.get(i).forward(xSource, s);
+            put(trace, "noise_res." + i, xSource);
+            x = ups.get(i).forward(x);
+            put(trace, "ups." + i, x);
+            if (i == numUpsamples - 1) x = Resample.reflectionPad1d(x, 1, 0);
+            x = x.add(xSource);
+            Tensor xs = null;
+            for (int j = 0; j < numKernels; j++) {
+                Tensor r = resblocks.get(i * numKernels + j).forward(x, s);
+                put(trace, "resblocks." + (i * numKernels + j), r);
+                xs = xs == null ? r : xs.add(r);
+            }
+            x = xs.div(Tensor.full(xs.dtype, numKernels, 1));
+        }
+        x = Activations.leakyRelu(x, 0.01);
+        x = convPost.forward(x);
+        put(trace, "conv_post", x);
+        int k = postNFft / 2 + 1;
+        Tensor spec = MathOps.exp(x.slice(1, 0, k));
+        Tensor phase = MathOps.sin(x.slice(1, k, x.size(1)));
+        return stft.inverse(spec, phase);
+    }
+
+    static void put(Map<String, Tensor> trace, String name, Tensor t) {
+        if (trace != null) trace.put(name, t);
+    }
+}

@@ -1,0 +1,89 @@
+package dev.kokoro.model.decoder;
+
+import dev.kokoro.engine.DType;
+import dev.kokoro.engine.Elementwise;
+import dev.kokoro.engine.Indexing;
+import dev.kokoro.engine.MathOps;
+import dev.kokoro.engine.Resample;
+import dev.kokoro.engine.Tensor;
+import java.util.SplittableRandom;
+
+/**
+ * istftnet's SineGen (flag_for_pulse off): harmonics h·f0 (h = 1..harmonicNum+1) of an F0 curve at the
+ * audio rate, each a sine whose phase is the running sum of h·f0/sr, integrated at the frame rate
+ * (linear downsampling by upsampleScale, cumsum, linear upsampling back) as the original does; voiced
+ * where f0 > voicedThreshold, with Gaussian noise added. No parameters.
+ *
+ * <p>Randomness: with an rng, the harmonics above the fundamental get a U(0,1) initial phase (in
+ * cycles) and the noise is rng-drawn; {@link #deterministic} (rng null) makes both zero, as the
+ * reference fixtures were made. Only differentiable engine ops are used, so gradients can flow to f0
+ * when the caller records them (the original runs this under torch.no_grad).
+ */
+public final class SineGen {
+    public final double samplingRate, sineAmp, noiseStd, voicedThreshold;
+    public final int harmonicNum, upsampleScale;
+    private SplittableRandom rng;
+
+    public SineGen(double samplingRate, int upsampleScale, int harmonicNum, double sineAmp, double noiseStd,
+                   double voicedThreshold) {
+        this.samplingRate = samplingRate;
+        this.upsampleScale = upsampleScale;
+        this.harmonicNum = harmonicNum;
+        this.sineAmp = sineAmp;
+        this.noiseStd = noiseStd;
+        this.voicedThreshold = voicedThreshold;
+        this.rng = null;
+    }
+
+    public int dim() { return harmonicNum + 1; }
+
+    /** Random initial phases and noise from {@code rng}; null = deterministic (both zero). */
+    public void random(SplittableRandom rng) { this.rng = rng; }
+
+    public boolean deterministic() { return rng == null; }
+
+    /** f0 [B, L, 1] at the audio rate → sine waves [B, L, harmonicNum+1]. */
+    public Tensor forward(Tensor f0) {
+        Tensor f0t = f0.transpose(1, 2);                        // [B, 1, L]
+        Tensor fn = f0t.mul(harmonics(f0.dtype));                // [B, H, L]
+        Tensor sines = f02sine(fn).mul(sineAmp);
+        Tensor uv = f02uv(f0t);                                  // [B, 1, L], constant
+        Tensor out = sines.mul(uv);
+        if (rng != null) {
+            // noise_amp = uv·noise_std + (1 − uv)·sine_amp/3
+            Tensor amp = Elementwise.map(uv, v -> v * noiseStd + (1 - v) * sineAmp / 3);
+            out = out.add(amp.mul(Tensor.randn(rng, f0.dtype, sines.shape())));
+        }
+        return out.transpose(1, 2);
+    }
+
+    /** (f0 > threshold) as 0/1, not differentiable. */
+    Tensor f02uv(Tensor f0) {
+        return Elementwise.map(f0.detach(), v -> v > voicedThreshold ? 1 : 0);
+    }
+
+    /** fn [B, H, L] → sin of the accumulated phase, [B, H, L]. */
+    Tensor f02sine(Tensor fn) {
+        Tensor rad = fn.div(Tensor.full(fn.dtype, samplingRate, 1));
+        rad = rad.sub(Elementwise.map(rad.detach(), Math::floor));   // Python's % 1 (gradient 1)
+        if (rng != null) rad = rad.add(initialPhase(fn.dtype, fn.size(0), fn.size(1), fn.size(2)));
+        Tensor down = Resample.linear1dScale(rad, 1.0 / upsampleScale);
+        Tensor phase = Indexing.cumsum(down, 2).mul(2).mul(Math.PI);
+        Tensor up = Resample.linear1dScale(phase.mul(upsampleScale), upsampleScale);
+        return MathOps.sin(up);
+    }
+
+    /** rand_ini added at t = 0: U(0,1) per (batch, harmonic), zero for the fundamental. */
+    private Tensor initialPhase(DType dtype, int b, int h, int len) {
+        Tensor ini = Tensor.zeros(dtype, b, h, len);
+        for (int i = 0; i < b; i++)
+            for (int j = 1; j < h; j++) ini.setFlat((i * h + j) * len, rng.nextDouble());
+        return ini;
+    }
+
+    private Tensor harmonics(DType dtype) {
+        Tensor h = Tensor.zeros(dtype, 1, dim(), 1);
+        for (int i = 0; i < dim(); i++) h.setFlat(i, i + 1);
+        return h;
+    }
+}
