@@ -43,6 +43,21 @@ class ConvProperties {
         assertArrayEquals(new double[]{10, 20, 300, 400}, Conv.convTranspose1d(x2, w2, null, 1, 0, 0, 2, 1).toDoubleArray(), 0);
     }
 
+    /** A kernel tap whose window misses the input entirely (padding wider than the signal): zero column, no copy. */
+    @Test
+    void tapsOutsideTheSignal() {
+        SplittableRandom rng = new SplittableRandom(8);
+        Tensor x = GradCheck.param(rng, 1, 2, 1), w = GradCheck.param(rng, 3, 2, 3);
+        Function<Tensor[], Tensor> conv = in -> Conv.conv1d(in[0], in[1], null, 1, 3, 3, 1);
+        assertTrue(GradCheck.relError(conv, x, w) < 1e-6);
+        checkF32(conv, x, w);
+        Tensor xt = GradCheck.param(rng, 1, 2, 1), wt = GradCheck.param(rng, 2, 1, 3);
+        Function<Tensor[], Tensor> convT = in -> Conv.convTranspose1d(in[0], in[1], null, 1, 3, 0, 1, 3);
+        assertEquals(1, convT.apply(new Tensor[]{xt, wt}).size(2));
+        assertTrue(GradCheck.relError(convT, xt, wt) < 1e-6);
+        checkF32(convT, xt, wt);
+    }
+
     @Property(tries = 60)
     void conv1dGradients(@ForAll @IntRange(min = 1, max = 2) int b, @ForAll @IntRange(min = 1, max = 3) int groups,
                          @ForAll @IntRange(min = 1, max = 3) int cinG, @ForAll @IntRange(min = 1, max = 3) int coutG,
