@@ -104,7 +104,7 @@ public final class Norms {
                 double m, v;
                 if (f32) {
                     m = sum32(cx.f, off, len) / len;
-                    v = sqDev32(cx.f, off, len, (float) m) / len;
+                    v = sqDev32(cx.f, off, len, m) / len;
                 } else {
                     double s = 0;
                     for (int i = off; i < off + len; i++) s += cx.d[i];
@@ -205,25 +205,31 @@ public final class Norms {
         return dt == DType.F64 ? t : t.to(dt);
     }
 
+    // Sums in double, as PyTorch's CPU norms do: a float32-lane mean of a constant row is off by
+    // ~1e-7 relative, and dividing by sqrt(eps) when the variance is 0 magnifies that to ~1e-2.
     private static double sum32(float[] x, int off, int len) {
-        int i = off, up = off + S.loopBound(len), end = off + len;
-        FloatVector acc = FloatVector.zero(S);
-        for (; i < up; i += L) acc = acc.add(FloatVector.fromArray(S, x, i));
-        double s = Activations.reduce(acc);
-        for (; i < end; i++) s += x[i];
-        return s;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = off, end = off + len;
+        for (; i + 3 < end; i += 4) {
+            s0 += x[i];
+            s1 += x[i + 1];
+            s2 += x[i + 2];
+            s3 += x[i + 3];
+        }
+        for (; i < end; i++) s0 += x[i];
+        return (s0 + s1) + (s2 + s3);
     }
 
-    private static double sqDev32(float[] x, int off, int len, float m) {
-        int i = off, up = off + S.loopBound(len), end = off + len;
-        FloatVector acc = FloatVector.zero(S);
-        for (; i < up; i += L) {
-            FloatVector d = FloatVector.fromArray(S, x, i).sub(m);
-            acc = d.fma(d, acc);
+    private static double sqDev32(float[] x, int off, int len, double m) {
+        double s0 = 0, s1 = 0;
+        int i = off, end = off + len;
+        for (; i + 1 < end; i += 2) {
+            double d0 = x[i] - m, d1 = x[i + 1] - m;
+            s0 += d0 * d0;
+            s1 += d1 * d1;
         }
-        double s = Activations.reduce(acc);
-        for (; i < end; i++) s += (double) (x[i] - m) * (x[i] - m);
-        return s;
+        for (; i < end; i++) s0 += (x[i] - m) * (x[i] - m);
+        return s0 + s1;
     }
 
     private static void affineRow32(float[] x, float[] o, int off, int len, float m, float k, float c0) {

@@ -5,6 +5,7 @@ import dev.kokoro.engine.Tensor;
 import dev.kokoro.model.nn.AdaIN1d;
 import dev.kokoro.model.nn.Conv1d;
 import dev.kokoro.model.nn.Module;
+import dev.kokoro.model.nn.ModuleList;
 import dev.kokoro.model.nn.Param;
 import java.util.SplittableRandom;
 

@@ -2,6 +2,7 @@ package dev.kokoro.model.decoder;
 
 import dev.kokoro.engine.Activations;
 import dev.kokoro.engine.Autograd;
+import dev.kokoro.engine.DType;
 import dev.kokoro.engine.Indexing;
 import dev.kokoro.engine.MathOps;
 import dev.kokoro.engine.Resample;
@@ -10,6 +11,7 @@ import dev.kokoro.model.KokoroConfig;
 import dev.kokoro.model.nn.Conv1d;
 import dev.kokoro.model.nn.ConvTranspose1d;
 import dev.kokoro.model.nn.Module;
+import dev.kokoro.model.nn.ModuleList;
 import java.util.Map;
 
 /**
@@ -71,13 +73,20 @@ public final class Generator extends Module {
         stft = new TorchSTFT(c.genIstftNFft(), c.genIstftHopSize());
     }
 
-    /** The harmonic source's STFT, magnitude ‖ phase: f0 [B, T0] → [B, nFft+2, T0·scale/hop + 1]. */
+    /**
+     * The harmonic source's STFT, magnitude ‖ phase: f0 [B, T0] → [B, nFft+2, T0·scale/hop + 1], in f0's
+     * dtype but computed in float64: the phases of near-empty bins (an unvoiced, constant source has
+     * only DC and bin 1) are decided by the Hann window's float32 rounding (~1e-8), which a float32
+     * DFT buries in its own rounding noise; and the sine phases reach 1e5 rad.
+     */
     public Tensor harmonics(Tensor f0, Map<String, Tensor> trace) {
+        DType dtype = f0.dtype;
+        f0 = f0.to(DType.F64);
         Tensor up = Resample.nearest1dScale(f0.unsqueeze(1), upsampleScale).transpose(1, 2);   // [B, L, 1]
         Tensor har = mSource.forward(up);                                                    // [B, L, 1]
-        put(trace, "m_source", har);
+        put(trace, "m_source", har.to(dtype));
         Tensor[] magPhase = stft.transform(har.transpose(1, 2).squeeze(1));
-        return Indexing.cat(1, magPhase[0], magPhase[1]);
+        return Indexing.cat(1, magPhase[0], magPhase[1]).to(dtype);
     }
 
     /** x [B, C, T], s [B, style], f0 [B, 2T] → audio [B, 1, 2T · upsampleScale]. */
@@ -88,6 +97,7 @@ public final class Generator extends Module {
             Tensor xSource = noiseConvs.get(i).forward(har);
             put(trace, "noise_convs." + i, xSource);
             xSource = noiseRes.get(i).forward(xSource, s);
+            put(trace, "noise_res." + i, xSource);
             x = ups.get(i).forward(x);
             put(trace, "ups." + i, x);
             if (i == numUpsamples - 1) x = Resample.reflectionPad1d(x, 1, 0);

@@ -1,6 +1,7 @@
 package dev.kokoro.model.decoder;
 
 import dev.kokoro.engine.Activations;
+import dev.kokoro.engine.Matmul;
 import dev.kokoro.engine.Tensor;
 import dev.kokoro.model.nn.Linear;
 import dev.kokoro.model.nn.Module;
@@ -16,8 +17,10 @@ public final class SourceModuleHnNSF extends Module {
         lLinear = child("l_linear", new Linear(harmonicNum + 1, 1, true));
     }
 
-    /** f0 [B, L, 1] at the audio rate → excitation [B, L, 1]. */
+    /** f0 [B, L, 1] at the audio rate → excitation [B, L, 1], computed in f0's dtype. */
     public Tensor forward(Tensor f0) {
-        return Activations.tanh(lLinear.forward(sineGen.forward(f0)));
+        Tensor w = lLinear.weight.get(), b = lLinear.bias.get();
+        Tensor sines = sineGen.forward(f0);
+        return Activations.tanh(Matmul.linear(sines, w.to(f0.dtype), b.to(f0.dtype)));
     }
 }

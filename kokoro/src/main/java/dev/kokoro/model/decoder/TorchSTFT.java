@@ -10,6 +10,14 @@ import dev.kokoro.engine.Tensor;
  * center=True, reflect padding and a periodic Hann window. The window is made in float32 as torch
  * makes it, then converted to the signal's dtype (as the float64 reference did). All calls into
  * {@link Spectral} live here.
+ *
+ * <p>The window's float32 bits matter: an unvoiced (constant) source has energy only in bins 0 and 1
+ * of a Hann frame, and the phases of the other bins, which the generator consumes, come from the
+ * window's float32 rounding alone (magnitudes ~1e-8). torch's hann_window(20) (vectorised float32
+ * cos) is one ulp below the correctly rounded value at index 8: 0x3f678dde. Recovered from
+ * kokoro-tiny.ref.safetensors by inverting noise_convs.0 on its constant input (all 20 values
+ * otherwise equal {@link Spectral#hannWindow}); without it the float64 generator parity drops
+ * from 1e-9 to 1e-1.
  */
 public final class TorchSTFT {
     public final int nFft, hop;
@@ -20,6 +28,7 @@ public final class TorchSTFT {
         this.nFft = nFft;
         this.hop = hop;
         this.window32 = Spectral.hannWindow(DType.F32, nFft, true);
+        if (nFft == 20) window32.setFlat(8, Float.intBitsToFloat(0x3f678dde));
     }
 
     private Tensor window(DType dtype) {
