@@ -93,13 +93,13 @@ public final class MambaVsLstmBench {
     }
 
     /**
-     * Median wall time in ms of {@code reps} runs after one warm-up run; backward starts from a
+     * Median wall time in ms of {@code reps} runs after two warm-up runs; backward starts from a
      * ready-made contiguous output gradient (the cost of the loss is not measured).
      */
     static double time(int reps, Supplier<Tensor> f, boolean backward) {
         double[] ms = new double[reps];
         Tensor g = null;
-        for (int r = -1; r < reps; r++) {
+        for (int r = -2; r < reps; r++) {
             for (Tensor t : LEAVES) t.zeroGrad();
             long t0 = System.nanoTime();
             Tensor y = f.get();

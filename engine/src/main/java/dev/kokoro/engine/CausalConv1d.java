@@ -125,7 +125,7 @@ public final class CausalConv1d {
         int t = 0;
         for (; t < S.loopBound(L); t += S.length()) {
             FloatVector v = FloatVector.fromArray(S, pre, t);
-            v.div(v.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(out, o + t);
+            v.div(SelectiveScan.F32.exp(v.neg()).add(1f)).intoArray(out, o + t);
         }
         for (; t < L; t++) out[o + t] = (float) silu(pre[t]);
     }
@@ -135,7 +135,7 @@ public final class CausalConv1d {
         int t = 0;
         for (; t < S.loopBound(L); t += S.length()) {
             FloatVector v = FloatVector.fromArray(S, pre, t);
-            FloatVector sg = FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector sg = FloatVector.broadcast(S, 1f).div(SelectiveScan.F32.exp(v.neg()).add(1f));
             FloatVector ds = sg.mul(v.mul(sg.neg().add(1f)).add(1f));
             ds.mul(FloatVector.fromArray(S, g, o + t)).intoArray(gp, t);
         }

@@ -211,133 +211,243 @@ public final class SelectiveScan {
      * Per-row Δ, softplus'(raw) and silu(z) are computed for all t first with vector exp/log1p.
      */
     static final class F32 {
+        /** The inputs in the kernel's layouts, and the sizes. */
+        private static final class In {
+            final int nb, nd, L, N, NP;
+            final boolean sp;
+            final float[] u, delta, Ap, Bt, Ct, D, z, bias;
+
+            In(Dims p, float[] u, float[] delta, float[] A, float[] B, float[] C, float[] D, float[] z, float[] bias, boolean sp) {
+                nb = p.batch; nd = p.dim; L = p.len; N = p.state; NP = padded(N);
+                this.u = u; this.delta = delta; this.D = D; this.z = z; this.bias = bias; this.sp = sp;
+                Bt = transposePad(B, nb, N, L, NP);
+                Ct = transposePad(C, nb, N, L, NP);
+                Ap = pad(A, nd, N, NP);
+            }
+        }
+
+        /** One worker's scratch: the current row's Δ, softplus', gate, and (backward) its states. */
+        private static final class Scratch {
+            final float[] dts, dsp, gate, dgate, h, hs, dA, ys, gh, gAd, pB, pC;
+            float gD, gBias;
+
+            Scratch(In in, boolean backward, boolean needB, boolean needC) {
+                int L = in.L, NP = in.NP;
+                dts = new float[L];
+                dsp = backward ? new float[L] : null;
+                gate = in.z == null ? null : new float[L];
+                dgate = in.z != null && backward ? new float[L] : null;
+                h = new float[NP];
+                hs = backward ? new float[L * NP] : null;
+                dA = backward ? new float[L * NP] : null;
+                ys = backward ? new float[L] : null;
+                gh = new float[NP];
+                gAd = new float[NP];
+                pB = needB ? new float[in.nb * L * NP] : null;
+                pC = needC ? new float[in.nb * L * NP] : null;
+            }
+
+            void prepare(In in, int b, int d) {
+                int ro = (b * in.nd + d) * in.L;
+                deltaRow(in.delta, ro, in.bias == null ? 0f : in.bias[d], in.sp, dts, dsp, in.L);
+                if (gate != null) siluRow(in.z, ro, gate, dgate, in.L);
+            }
+        }
+
         static Tensor forward(Dims p, float[] u, float[] delta, float[] A, float[] B, float[] C, float[] D,
                               float[] z, float[] bias, boolean sp) {
-            int nb = p.batch, nd = p.dim, L = p.len, N = p.state, NP = padded(N);
-            float[] Bt = transposePad(B, nb, N, L, NP), Ct = transposePad(C, nb, N, L, NP), Ap = pad(A, nd, N, NP);
-            float[] out = new float[nb * nd * L];
-            Parallel.forRange(nb * nd, 6L * L * NP, (lo, hi) -> {
-                float[] dts = new float[L], gate = z == null ? null : new float[L], h = new float[NP];
+            In in = new In(p, u, delta, A, B, C, D, z, bias, sp);
+            float[] out = new float[in.nb * in.nd * in.L];
+            Parallel.forRange(in.nb * in.nd, 6L * in.L * in.NP, (lo, hi) -> {
+                Scratch s = new Scratch(in, false, false, false);
                 for (int row = lo; row < hi; row++) {
-                    int b = row / nd, d = row % nd, ro = row * L, ao = d * NP;
-                    deltaRow(delta, ro, bias == null ? 0f : bias[d], sp, dts, null, L);
-                    if (gate != null) siluRow(z, ro, gate, null, L);
-                    float dd = D == null ? 0f : D[d];
-                    if (NP == LANES) {   // the states live in one register
-                        FloatVector av = FloatVector.fromArray(S, Ap, ao), hv = FloatVector.zero(S);
-                        for (int t = 0; t < L; t++) {
-                            float dt = dts[t], uv = u[ro + t];
-                            int bo = (b * L + t) * NP;
-                            hv = av.mul(dt).lanewise(VectorOperators.EXP).fma(hv, FloatVector.fromArray(S, Bt, bo).mul(dt * uv));
-                            float y = FloatVector.fromArray(S, Ct, bo).mul(hv).reduceLanes(VectorOperators.ADD) + dd * uv;
-                            out[ro + t] = gate == null ? y : y * gate[t];
-                        }
-                    } else {
-                        Arrays.fill(h, 0f);
-                        for (int t = 0; t < L; t++) {
-                            float dt = dts[t], uv = u[ro + t];
-                            int bo = (b * L + t) * NP;
-                            FloatVector acc = FloatVector.zero(S);
-                            for (int n = 0; n < NP; n += LANES) {
-                                FloatVector hv = FloatVector.fromArray(S, Ap, ao + n).mul(dt).lanewise(VectorOperators.EXP)
-                                        .fma(FloatVector.fromArray(S, h, n), FloatVector.fromArray(S, Bt, bo + n).mul(dt * uv));
-                                hv.intoArray(h, n);
-                                acc = FloatVector.fromArray(S, Ct, bo + n).fma(hv, acc);
-                            }
-                            float y = acc.reduceLanes(VectorOperators.ADD) + dd * uv;
-                            out[ro + t] = gate == null ? y : y * gate[t];
-                        }
-                    }
+                    int b = row / in.nd, d = row % in.nd;
+                    s.prepare(in, b, d);
+                    if (in.NP == LANES) forwardOne(in, s, b, d, out);
+                    else forwardWide(in, s, b, d, out);
                 }
             });
-            return Tensor.of(out, nb, nd, L);
+            return Tensor.of(out, in.nb, in.nd, in.L);
         }
+
+        /** N states in one register. */
+        private static void forwardOne(In in, Scratch s, int b, int d, float[] out) {
+            int L = in.L, ro = (b * in.nd + d) * L;
+            float dd = in.D == null ? 0f : in.D[d];
+            float[] u = in.u, Bt = in.Bt, Ct = in.Ct, dts = s.dts, gate = s.gate;
+            FloatVector av = FloatVector.fromArray(S, in.Ap, d * LANES), hv = FloatVector.zero(S);
+            for (int t = 0; t < L; t++) {
+                float dt = dts[t], uv = u[ro + t];
+                int bo = (b * L + t) * LANES;
+                hv = exp(av.mul(dt)).fma(hv, FloatVector.fromArray(S, Bt, bo).mul(dt * uv));
+                float y = FloatVector.fromArray(S, Ct, bo).mul(hv).reduceLanes(VectorOperators.ADD) + dd * uv;
+                out[ro + t] = gate == null ? y : y * gate[t];
+            }
+        }
+
+        private static void forwardWide(In in, Scratch s, int b, int d, float[] out) {
+            int L = in.L, NP = in.NP, ro = (b * in.nd + d) * L, ao = d * NP;
+            float dd = in.D == null ? 0f : in.D[d];
+            float[] u = in.u, Bt = in.Bt, Ct = in.Ct, Ap = in.Ap, dts = s.dts, gate = s.gate, h = s.h;
+            Arrays.fill(h, 0f);
+            for (int t = 0; t < L; t++) {
+                float dt = dts[t], uv = u[ro + t];
+                int bo = (b * L + t) * NP;
+                FloatVector acc = FloatVector.zero(S);
+                for (int n = 0; n < NP; n += LANES) {
+                    FloatVector hv = exp(FloatVector.fromArray(S, Ap, ao + n).mul(dt))
+                            .fma(FloatVector.fromArray(S, h, n), FloatVector.fromArray(S, Bt, bo + n).mul(dt * uv));
+                    hv.intoArray(h, n);
+                    acc = FloatVector.fromArray(S, Ct, bo + n).fma(hv, acc);
+                }
+                float y = acc.reduceLanes(VectorOperators.ADD) + dd * uv;
+                out[ro + t] = gate == null ? y : y * gate[t];
+            }
+        }
+
+        /** Gradient outputs shared by the workers (each writes only its own channels' entries). */
+        private record Out(float[] g, float[] gu, float[] gdelta, float[] gz, boolean needDelta) {}
 
         static Tensor[] backward(Dims p, float[] g, float[] u, float[] delta, float[] A, float[] B, float[] C,
                                  float[] D, float[] z, float[] bias, boolean sp, boolean[] need) {
-            int nb = p.batch, nd = p.dim, L = p.len, N = p.state, NP = padded(N);
-            float[] Bt = transposePad(B, nb, N, L, NP), Ct = transposePad(C, nb, N, L, NP), Ap = pad(A, nd, N, NP);
-            boolean needDelta = need[1] || need[7];
-            float[] gu = need[0] ? new float[nb * nd * L] : null, gdelta = need[1] ? new float[nb * nd * L] : null;
-            float[] gA = need[2] ? new float[nd * NP] : null, gD = need[5] ? new float[nd] : null;
-            float[] gz = need[6] ? new float[nb * nd * L] : null, gbias = need[7] ? new float[nd] : null;
+            In in = new In(p, u, delta, A, B, C, D, z, bias, sp);
+            int nb = in.nb, nd = in.nd, L = in.L, N = in.N, NP = in.NP;
+            Out o = new Out(g, need[0] ? new float[nb * nd * L] : null, need[1] ? new float[nb * nd * L] : null,
+                    need[6] ? new float[nb * nd * L] : null, need[1] || need[7]);
+            float[] gA = need[2] ? new float[nd * NP] : null, gD = need[5] ? new float[nd] : null, gbias = need[7] ? new float[nd] : null;
             float[] gBt = need[3] ? new float[nb * L * NP] : null, gCt = need[4] ? new float[nb * L * NP] : null;
             Object lock = new Object();
             Parallel.forRange(nd, 16L * nb * L * NP, (lo, hi) -> {
-                float[] hs = new float[L * NP], dA = new float[L * NP], dts = new float[L], dsp = new float[L], ys = new float[L];
-                float[] gate = z == null ? null : new float[L], dgate = z == null ? null : new float[L];
-                float[] gh = new float[NP], gAd = new float[NP];
-                float[] pB = gBt == null ? null : new float[nb * L * NP], pC = gCt == null ? null : new float[nb * L * NP];
+                Scratch s = new Scratch(in, true, gBt != null, gCt != null);
                 for (int d = lo; d < hi; d++) {
-                    int ao = d * NP;
-                    float dd = D == null ? 0f : D[d];
-                    float gDd = 0f, gbd = 0f;
-                    Arrays.fill(gAd, 0f);
+                    s.gD = 0f;
+                    s.gBias = 0f;
+                    Arrays.fill(s.gAd, 0f);
                     for (int b = 0; b < nb; b++) {
-                        int ro = (b * nd + d) * L;
-                        deltaRow(delta, ro, bias == null ? 0f : bias[d], sp, dts, dsp, L);
-                        if (gate != null) siluRow(z, ro, gate, dgate, L);
-                        for (int t = 0; t < L; t++) {   // recompute the states
-                            float dt = dts[t], uv = u[ro + t];
-                            int bo = (b * L + t) * NP, to = t * NP;
-                            FloatVector acc = FloatVector.zero(S);
-                            for (int n = 0; n < NP; n += LANES) {
-                                FloatVector a = FloatVector.fromArray(S, Ap, ao + n).mul(dt).lanewise(VectorOperators.EXP);
-                                FloatVector hp = t == 0 ? FloatVector.zero(S) : FloatVector.fromArray(S, hs, to - NP + n);
-                                FloatVector hv = a.fma(hp, FloatVector.fromArray(S, Bt, bo + n).mul(dt * uv));
-                                a.intoArray(dA, to + n);
-                                hv.intoArray(hs, to + n);
-                                acc = FloatVector.fromArray(S, Ct, bo + n).fma(hv, acc);
-                            }
-                            ys[t] = acc.reduceLanes(VectorOperators.ADD) + dd * uv;
-                        }
-                        Arrays.fill(gh, 0f);
-                        for (int t = L - 1; t >= 0; t--) {
-                            float go = g[ro + t], uv = u[ro + t], dt = dts[t];
-                            float gy = gate == null ? go : go * gate[t];
-                            if (gz != null) gz[ro + t] = go * ys[t] * dgate[t];
-                            gDd += gy * uv;
-                            int bo = (b * L + t) * NP, to = t * NP;
-                            FloatVector sA = FloatVector.zero(S), sB = FloatVector.zero(S);
-                            for (int n = 0; n < NP; n += LANES) {
-                                FloatVector ghn = FloatVector.fromArray(S, Ct, bo + n).fma(FloatVector.broadcast(S, gy), FloatVector.fromArray(S, gh, n));
-                                if (pC != null) FloatVector.fromArray(S, hs, to + n).fma(FloatVector.broadcast(S, gy), FloatVector.fromArray(S, pC, bo + n)).intoArray(pC, bo + n);
-                                FloatVector a = FloatVector.fromArray(S, dA, to + n);
-                                if (t > 0) {
-                                    FloatVector w = ghn.mul(a).mul(FloatVector.fromArray(S, hs, to - NP + n));
-                                    sA = w.fma(FloatVector.fromArray(S, Ap, ao + n), sA);
-                                    if (gA != null) w.fma(FloatVector.broadcast(S, dt), FloatVector.fromArray(S, gAd, n)).intoArray(gAd, n);
-                                }
-                                FloatVector bv = FloatVector.fromArray(S, Bt, bo + n);
-                                sB = ghn.fma(bv, sB);
-                                if (pB != null) ghn.fma(FloatVector.broadcast(S, dt * uv), FloatVector.fromArray(S, pB, bo + n)).intoArray(pB, bo + n);
-                                ghn.mul(a).intoArray(gh, n);
-                            }
-                            float sBs = sB.reduceLanes(VectorOperators.ADD);
-                            if (gu != null) gu[ro + t] = gy * dd + sBs * dt;
-                            if (needDelta) {
-                                float gr = (sA.reduceLanes(VectorOperators.ADD) + sBs * uv) * dsp[t];
-                                if (gdelta != null) gdelta[ro + t] = gr;
-                                gbd += gr;
-                            }
-                        }
+                        s.prepare(in, b, d);
+                        recompute(in, s, b, d);
+                        if (NP == LANES) reverseOne(in, s, o, b, d);
+                        else reverseWide(in, s, o, b, d);
                     }
-                    if (gD != null) gD[d] = gDd;
-                    if (gbias != null) gbias[d] = gbd;
-                    if (gA != null) System.arraycopy(gAd, 0, gA, ao, NP);
+                    if (gD != null) gD[d] = s.gD;
+                    if (gbias != null) gbias[d] = s.gBias;
+                    if (gA != null) System.arraycopy(s.gAd, 0, gA, d * NP, NP);
                 }
                 synchronized (lock) {
-                    if (pB != null) for (int i = 0; i < pB.length; i++) gBt[i] += pB[i];
-                    if (pC != null) for (int i = 0; i < pC.length; i++) gCt[i] += pC[i];
+                    if (s.pB != null) for (int i = 0; i < s.pB.length; i++) gBt[i] += s.pB[i];
+                    if (s.pC != null) for (int i = 0; i < s.pC.length; i++) gCt[i] += s.pC[i];
                 }
             });
             return new Tensor[]{
-                    gu == null ? null : Tensor.of(gu, nb, nd, L), gdelta == null ? null : Tensor.of(gdelta, nb, nd, L),
+                    o.gu == null ? null : Tensor.of(o.gu, nb, nd, L), o.gdelta == null ? null : Tensor.of(o.gdelta, nb, nd, L),
                     gA == null ? null : Tensor.of(unpad(gA, nd, N, NP), nd, N),
                     gBt == null ? null : Tensor.of(untransposePad(gBt, nb, N, L, NP), nb, N, L),
                     gCt == null ? null : Tensor.of(untransposePad(gCt, nb, N, L, NP), nb, N, L),
                     gD == null ? null : Tensor.of(gD, nd),
-                    gz == null ? null : Tensor.of(gz, nb, nd, L), gbias == null ? null : Tensor.of(gbias, nd)};
+                    o.gz == null ? null : Tensor.of(o.gz, nb, nd, L), gbias == null ? null : Tensor.of(gbias, nd)};
+        }
+
+        /** The forward again, keeping every h_t, exp(Δ_t A) and the pre-gate y_t of the row. */
+        private static void recompute(In in, Scratch s, int b, int d) {
+            int L = in.L, NP = in.NP, ro = (b * in.nd + d) * L, ao = d * NP;
+            float dd = in.D == null ? 0f : in.D[d];
+            float[] u = in.u, Bt = in.Bt, Ct = in.Ct, Ap = in.Ap, dts = s.dts, hs = s.hs, dA = s.dA, ys = s.ys;
+            for (int t = 0; t < L; t++) {
+                float dt = dts[t], uv = u[ro + t];
+                int bo = (b * L + t) * NP, to = t * NP;
+                FloatVector acc = FloatVector.zero(S);
+                for (int n = 0; n < NP; n += LANES) {
+                    FloatVector a = exp(FloatVector.fromArray(S, Ap, ao + n).mul(dt));
+                    FloatVector hp = t == 0 ? FloatVector.zero(S) : FloatVector.fromArray(S, hs, to - NP + n);
+                    FloatVector hv = a.fma(hp, FloatVector.fromArray(S, Bt, bo + n).mul(dt * uv));
+                    a.intoArray(dA, to + n);
+                    hv.intoArray(hs, to + n);
+                    acc = FloatVector.fromArray(S, Ct, bo + n).fma(hv, acc);
+                }
+                ys[t] = acc.reduceLanes(VectorOperators.ADD) + dd * uv;
+            }
+        }
+
+        /**
+         * The adjoint recurrence for N in one register: with gh the gradient of h_t,
+         * gh += gy·C_t; dΔ gets Σ gh·exp(ΔA)·h_{t−1}·A + u·Σ gh·B_t; gh ← gh·exp(Δ_t A) for step t−1.
+         */
+        private static void reverseOne(In in, Scratch s, Out o, int b, int d) {
+            int L = in.L, ro = (b * in.nd + d) * L;
+            float dd = in.D == null ? 0f : in.D[d];
+            float[] u = in.u, Bt = in.Bt, Ct = in.Ct, g = o.g, gu = o.gu, gz = o.gz, gdelta = o.gdelta;
+            float[] dts = s.dts, dsp = s.dsp, gate = s.gate, dgate = s.dgate, ys = s.ys, hs = s.hs, dA = s.dA, pB = s.pB, pC = s.pC;
+            FloatVector av = FloatVector.fromArray(S, in.Ap, d * LANES), ghv = FloatVector.zero(S), gAv = FloatVector.fromArray(S, s.gAd, 0);
+            float gDd = 0f, gbd = 0f;
+            for (int t = L - 1; t >= 0; t--) {
+                float go = g[ro + t], uv = u[ro + t], dt = dts[t];
+                float gy = gate == null ? go : go * gate[t];
+                if (gz != null) gz[ro + t] = go * ys[t] * dgate[t];
+                gDd += gy * uv;
+                int bo = (b * L + t) * LANES, to = t * LANES;
+                FloatVector gyv = FloatVector.broadcast(S, gy);
+                FloatVector ghn = FloatVector.fromArray(S, Ct, bo).fma(gyv, ghv);
+                if (pC != null) FloatVector.fromArray(S, hs, to).fma(gyv, FloatVector.fromArray(S, pC, bo)).intoArray(pC, bo);
+                FloatVector a = FloatVector.fromArray(S, dA, to);
+                float sA = 0f;
+                if (t > 0) {
+                    FloatVector w = ghn.mul(a).mul(FloatVector.fromArray(S, hs, to - LANES));
+                    sA = w.mul(av).reduceLanes(VectorOperators.ADD);
+                    gAv = w.fma(FloatVector.broadcast(S, dt), gAv);
+                }
+                float sB = ghn.mul(FloatVector.fromArray(S, Bt, bo)).reduceLanes(VectorOperators.ADD);
+                if (pB != null) ghn.fma(FloatVector.broadcast(S, dt * uv), FloatVector.fromArray(S, pB, bo)).intoArray(pB, bo);
+                ghv = ghn.mul(a);
+                if (gu != null) gu[ro + t] = gy * dd + sB * dt;
+                if (o.needDelta) {
+                    float gr = (sA + sB * uv) * dsp[t];
+                    if (gdelta != null) gdelta[ro + t] = gr;
+                    gbd += gr;
+                }
+            }
+            gAv.intoArray(s.gAd, 0);
+            s.gD += gDd;
+            s.gBias += gbd;
+        }
+
+        private static void reverseWide(In in, Scratch s, Out o, int b, int d) {
+            int L = in.L, NP = in.NP, ro = (b * in.nd + d) * L, ao = d * NP;
+            float dd = in.D == null ? 0f : in.D[d];
+            float[] u = in.u, Bt = in.Bt, Ct = in.Ct, Ap = in.Ap, g = o.g, gu = o.gu, gz = o.gz, gdelta = o.gdelta;
+            float[] dts = s.dts, dsp = s.dsp, gate = s.gate, dgate = s.dgate, ys = s.ys, hs = s.hs, dA = s.dA, pB = s.pB, pC = s.pC;
+            float[] gh = s.gh, gAd = s.gAd;
+            float gDd = 0f, gbd = 0f;
+            Arrays.fill(gh, 0f);
+            for (int t = L - 1; t >= 0; t--) {
+                float go = g[ro + t], uv = u[ro + t], dt = dts[t];
+                float gy = gate == null ? go : go * gate[t];
+                if (gz != null) gz[ro + t] = go * ys[t] * dgate[t];
+                gDd += gy * uv;
+                int bo = (b * L + t) * NP, to = t * NP;
+                FloatVector gyv = FloatVector.broadcast(S, gy), sAv = FloatVector.zero(S), sBv = FloatVector.zero(S);
+                for (int n = 0; n < NP; n += LANES) {
+                    FloatVector ghn = FloatVector.fromArray(S, Ct, bo + n).fma(gyv, FloatVector.fromArray(S, gh, n));
+                    if (pC != null) FloatVector.fromArray(S, hs, to + n).fma(gyv, FloatVector.fromArray(S, pC, bo + n)).intoArray(pC, bo + n);
+                    FloatVector a = FloatVector.fromArray(S, dA, to + n);
+                    if (t > 0) {
+                        FloatVector w = ghn.mul(a).mul(FloatVector.fromArray(S, hs, to - NP + n));
+                        sAv = w.fma(FloatVector.fromArray(S, Ap, ao + n), sAv);
+                        w.fma(FloatVector.broadcast(S, dt), FloatVector.fromArray(S, gAd, n)).intoArray(gAd, n);
+                    }
+                    sBv = ghn.fma(FloatVector.fromArray(S, Bt, bo + n), sBv);
+                    if (pB != null) ghn.fma(FloatVector.broadcast(S, dt * uv), FloatVector.fromArray(S, pB, bo + n)).intoArray(pB, bo + n);
+                    ghn.mul(a).intoArray(gh, n);
+                }
+                float sB = sBv.reduceLanes(VectorOperators.ADD);
+                if (gu != null) gu[ro + t] = gy * dd + sB * dt;
+                if (o.needDelta) {
+                    float gr = (sAv.reduceLanes(VectorOperators.ADD) + sB * uv) * dsp[t];
+                    if (gdelta != null) gdelta[ro + t] = gr;
+                    gbd += gr;
+                }
+            }
+            s.gD += gDd;
+            s.gBias += gbd;
         }
 
         /** dts[t] = Δ of one row; dsp[t] (when not null) = dΔ/d(raw) = sigmoid(raw) below the threshold. */
@@ -347,7 +457,7 @@ public final class SelectiveScan {
                 for (; t < S.loopBound(L); t += LANES) {
                     FloatVector raw = FloatVector.fromArray(S, delta, ro + t).add(bias);
                     VectorMask<Float> big = raw.compare(VectorOperators.GT, (float) SOFTPLUS_THRESHOLD);
-                    FloatVector e = raw.min((float) SOFTPLUS_THRESHOLD).lanewise(VectorOperators.EXP);
+                    FloatVector e = exp(raw.min((float) SOFTPLUS_THRESHOLD));
                     e.lanewise(VectorOperators.LOG1P).blend(raw, big).intoArray(dts, t);
                     if (dsp != null) e.div(e.add(1f)).blend(1f, big).intoArray(dsp, t);
                 }
@@ -365,7 +475,7 @@ public final class SelectiveScan {
             int t = 0;
             for (; t < S.loopBound(L); t += LANES) {
                 FloatVector zv = FloatVector.fromArray(S, z, ro + t);
-                FloatVector s = FloatVector.broadcast(S, 1f).div(zv.neg().lanewise(VectorOperators.EXP).add(1f));
+                FloatVector s = FloatVector.broadcast(S, 1f).div(exp(zv.neg()).add(1f));
                 zv.mul(s).intoArray(gate, t);
                 if (dgate != null) s.mul(zv.mul(s.neg().add(1f)).add(1f)).intoArray(dgate, t);
             }
@@ -374,6 +484,11 @@ public final class SelectiveScan {
                 gate[t] = (float) (zv * s);
                 if (dgate != null) dgate[t] = (float) (s * (1 + zv * (1 - s)));
             }
+        }
+
+        /** e^x on all lanes (the Vector API's, SVML-backed on x86: a hand-written polynomial measured 4× slower). */
+        static FloatVector exp(FloatVector x) {
+            return x.lanewise(VectorOperators.EXP);
         }
 
         static int padded(int n) { return (n + LANES - 1) / LANES * LANES; }

@@ -44,15 +44,16 @@ public final class MambaDurationEncoder extends Module implements DurationEncodi
         Tensor w = mamba.inProj.weight.get();
         Tensor xw = Matmul.linear(x.transpose(1, 2), w.slice(1, 0, hidden), null);                  // [B, T, 2·d_inner]
         Tensor sw = Matmul.linear(style, w.slice(1, hidden, hidden + styleDim), null).unsqueeze(1); // [B, 1, 2·d_inner]
-        Tensor xz = xw.add(sw).mul(mask);
-        return mamba.forwardProjected(xz).mul(mask);
+        if (mask == null) return mamba.forwardProjected(xw.add(sw));   // nothing padded
+        return mamba.forwardProjected(xw.add(sw).mul(mask)).mul(mask);
     }
 
-    /** [B, T, 1]: ones before each length, zeros after (lengths null: all ones). */
+    /** [B, T, 1]: ones before each length, zeros after; null when nothing is padded (lengths null or all T). */
     static Tensor lengthMask(DType dtype, int nb, int T, int[] lengths) {
-        Tensor m = Tensor.full(dtype, 1.0, nb, T, 1);
-        if (lengths == null) return m;
+        if (lengths == null) return null;
         Mamba.check(lengths.length == nb, "MambaDurationEncoder: %d lengths for a batch of %d", lengths.length, nb);
+        if (java.util.Arrays.stream(lengths).allMatch(l -> l == T)) return null;
+        Tensor m = Tensor.full(dtype, 1.0, nb, T, 1);
         for (int b = 0; b < nb; b++) {
             Mamba.check(lengths[b] >= 0 && lengths[b] <= T, "MambaDurationEncoder: length %d of item %d is outside [0, %d]", lengths[b], b, T);
             for (int t = lengths[b]; t < T; t++) m.setFlat(b * T + t, 0);
