@@ -1,6 +1,9 @@
 package dev.kokoro.engine;
 
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * causal-conv1d's depthwise causal convolution: x [B, D, L], weight [D, K], bias [D] or null, optional SiLU.
@@ -28,7 +31,8 @@ public final class CausalConv1d {
                 for (int row = lo; row < hi; row++) {
                     int d = row % nd;
                     pre32(cx.f, cw.f, cb == null ? 0f : cb.f[d], row * L, d * K, K, L, pre);
-                    for (int t = 0; t < L; t++) out.f[row * L + t] = silu ? (float) silu(pre[t]) : pre[t];
+                    if (silu) silu32(pre, out.f, row * L, L);
+                    else System.arraycopy(pre, 0, out.f, row * L, L);
                 }
             });
             case F64 -> Parallel.forRange(nb * nd, 2L * K * L, (lo, hi) -> {
@@ -48,24 +52,23 @@ public final class CausalConv1d {
             Tensor db = gb ? Tensor.zeros(x.dtype, nd) : null;
             // channels in parallel: each owns its weight row, bias entry and input rows
             if (x.dtype == DType.F32) {
+                float[] xf = cx.f, wf = cw.f, gf = cg.f, dxf = dx == null ? null : dx.f, dwf = dw == null ? null : dw.f;
                 Parallel.forRange(nd, 4L * K * L * nb, (lo, hi) -> {
                     float[] pre = new float[L], gp = new float[L];
                     for (int d = lo; d < hi; d++) {
                         for (int b = 0; b < nb; b++) {
                             int ro = (b * nd + d) * L;
-                            if (silu) pre32(cx.f, cw.f, cb == null ? 0f : cb.f[d], ro, d * K, K, L, pre);
-                            for (int t = 0; t < L; t++) gp[t] = silu ? (float) (cg.f[ro + t] * dSilu(pre[t])) : cg.f[ro + t];
-                            if (db != null) { float s = 0; for (int t = 0; t < L; t++) s += gp[t]; db.f[d] += s; }
+                            if (silu) {
+                                pre32(xf, wf, cb == null ? 0f : cb.f[d], ro, d * K, K, L, pre);
+                                siluGrad32(pre, gf, ro, gp, L);
+                            } else System.arraycopy(gf, ro, gp, 0, L);
+                            if (db != null) db.f[d] += dot32(gp, 0, null, 0, L);
                             for (int k = 0; k < K; k++) {
                                 int shift = K - 1 - k;   // out[t] reads x[t - shift]
-                                if (dw != null) {
-                                    float s = 0;
-                                    for (int t = shift; t < L; t++) s += gp[t] * cx.f[ro + t - shift];
-                                    dw.f[d * K + k] += s;
-                                }
-                                if (dx != null) {
-                                    float w = cw.f[d * K + k];
-                                    for (int t = shift; t < L; t++) dx.f[ro + t - shift] += w * gp[t];
+                                if (dwf != null) dwf[d * K + k] += dot32(gp, shift, xf, ro, L - shift);
+                                if (dxf != null) {
+                                    float w = wf[d * K + k];
+                                    for (int t = shift; t < L; t++) dxf[ro + t - shift] += w * gp[t];
                                 }
                             }
                         }
@@ -113,6 +116,43 @@ public final class CausalConv1d {
             double wk = w[wo + k];
             for (int t = shift; t < L; t++) pre[t] += wk * x[ro + t - shift];
         }
+    }
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    /** out[o + t] = silu(pre[t]). */
+    private static void silu32(float[] pre, float[] out, int o, int L) {
+        int t = 0;
+        for (; t < S.loopBound(L); t += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, pre, t);
+            v.div(v.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(out, o + t);
+        }
+        for (; t < L; t++) out[o + t] = (float) silu(pre[t]);
+    }
+
+    /** gp[t] = g[o + t] · silu'(pre[t]). */
+    private static void siluGrad32(float[] pre, float[] g, int o, float[] gp, int L) {
+        int t = 0;
+        for (; t < S.loopBound(L); t += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, pre, t);
+            FloatVector sg = FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector ds = sg.mul(v.mul(sg.neg().add(1f)).add(1f));
+            ds.mul(FloatVector.fromArray(S, g, o + t)).intoArray(gp, t);
+        }
+        for (; t < L; t++) gp[t] = (float) (g[o + t] * dSilu(pre[t]));
+    }
+
+    /** Σ a[ao + i]·b[bo + i] over i < n (b null: Σ a). */
+    private static float dot32(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i < S.loopBound(n); i += S.length()) {
+            FloatVector av = FloatVector.fromArray(S, a, ao + i);
+            acc = b == null ? acc.add(av) : av.fma(FloatVector.fromArray(S, b, bo + i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += b == null ? a[ao + i] : a[ao + i] * b[bo + i];
+        return s;
     }
 
     private static double silu(double v) { return v / (1 + Math.exp(-v)); }

@@ -133,9 +133,12 @@ public final class Conv {
         /** L is used as its own im2col matrix (1×1 kernel, stride 1, no padding). */
         boolean direct() { return k == 1 && stride == 1 && padding == 0 && ts == tl; }
 
-        /** Columns of S per im2col chunk: keeps the column buffer around 4 MB. */
+        /**
+         * Columns of S per im2col chunk: the column buffer stays near 16 MB, and few chunks mean W (the
+         * GEMM's packed A) is packed few times.
+         */
         int chunk() {
-            int c = Math.max(256, (1 << 20) / Math.max(1, rows()));
+            int c = Math.max(512, (4 << 20) / Math.max(1, rows()));
             return Math.min(ts, (c + 31) / 32 * 32);
         }
 

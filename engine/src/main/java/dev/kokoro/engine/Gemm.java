@@ -8,10 +8,10 @@ import jdk.incubator.vector.VectorSpecies;
  * General matrix product on row-major arrays: {@code C (+)= op(A) · op(B)} with op = identity or
  * transpose, {@code op(A)} m×k, {@code op(B)} k×n. The float32 path is the hot one.
  *
- * <p>float32, the usual case: op(A) is packed into panels of {@link #MR} rows and op(B) into panels of
- * {@link #NR} columns (both k-major, zero-padded at the edges, transposes resolved while packing), then
- * a register-blocked micro-kernel keeps an MR×NR block of C in 12 vector registers while it streams
- * both panels over a block of k. Tiles of C are spread over the cores. Few rows (m < MR, the LSTM's
+ * <p>float32, the usual case: per block of k, op(A) is packed into panels of {@link #MR} rows and op(B)
+ * into panels of {@link #NR} columns (both k-major, zero-padded at the edges, transposes resolved while
+ * packing), then a register-blocked micro-kernel keeps an MR×NR block of C in 12 vector registers while
+ * it streams both panels. Tiles of C are spread over the cores. Few rows (m < MR, the LSTM's
  * per-step product) take a packing-free path of dot products or axpys.
  */
 public final class Gemm {
@@ -41,38 +41,36 @@ public final class Gemm {
             return;
         }
         int mPanels = (m + MR - 1) / MR;
-        float[] ap = new float[mPanels * MR * k];
-        Parallel.forRange(mPanels, (long) MR * k, (lo, hi) -> {
-            for (int q = lo; q < hi; q++) packA(ta, a, ao, lda, m, k, q, ap);
-        });
-        int ncMax = Math.min(NC, n);
-        float[] bp = new float[((ncMax + NR - 1) / NR) * NR * k];
-        for (int jc = 0; jc < n; jc += NC) {
-            int nc = Math.min(NC, n - jc), j0 = jc;
-            int nPanels = (nc + NR - 1) / NR;
-            Parallel.forRange(nPanels, (long) NR * k, (lo, hi) -> {
-                for (int q = lo; q < hi; q++) packB(tb, b, bo, ldb, k, j0, nc, q, bp);
+        int kcMax = Math.min(KC, k), ncMax = Math.min(NC, n);
+        float[] ap = new float[mPanels * MR * kcMax];
+        float[] bp = new float[ceil(ncMax, NR) * NR * kcMax];
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc), p0 = pc;
+            boolean add = accumulate || pc > 0;
+            Parallel.forRange(mPanels, (long) MR * kc, (lo, hi) -> {
+                for (int q = lo; q < hi; q++) packA(ta, a, ao, lda, m, p0, kc, q, ap);
             });
-            // Tiles of C: shrink them until both cores get a few each.
-            int tm = TILE_M_PANELS, tn = TILE_N_PANELS, threads = Parallel.threads();
-            while (ceil(mPanels, tm) * ceil(nPanels, tn) < 4 * threads && (tm > 1 || tn > 1)) {
-                if (tm >= tn * 2 && tm > 1) tm = (tm + 1) / 2; else if (tn > 1) tn = (tn + 1) / 2; else tm = (tm + 1) / 2;
-            }
-            int tilesM = ceil(mPanels, tm), tilesN = ceil(nPanels, tn), ftm = tm, ftn = tn;
-            Parallel.forRange(tilesM * tilesN, 2L * ftm * MR * ftn * NR * k, (lo, hi) -> {
-                float[] edge = new float[MR * NR];
-                for (int t = lo; t < hi; t++) {
-                    int pm0 = (t / tilesN) * ftm, pm1 = Math.min(mPanels, pm0 + ftm);
-                    int pn0 = (t % tilesN) * ftn, pn1 = Math.min(nPanels, pn0 + ftn);
-                    for (int pc = 0; pc < k; pc += KC) {
-                        int kc = Math.min(KC, k - pc);
-                        boolean add = accumulate || pc > 0;
+            for (int jc = 0; jc < n; jc += NC) {
+                int nc = Math.min(NC, n - jc), j0 = jc;
+                int nPanels = ceil(nc, NR);
+                Parallel.forRange(nPanels, (long) NR * kc, (lo, hi) -> {
+                    for (int q = lo; q < hi; q++) packB(tb, b, bo, ldb, p0, kc, j0, nc, q, bp);
+                });
+                // Tiles of C: shrink them until both cores get a few each.
+                int tm = TILE_M_PANELS, tn = TILE_N_PANELS, threads = Parallel.threads();
+                while (ceil(mPanels, tm) * ceil(nPanels, tn) < 4 * threads && (tm > 1 || tn > 1)) {
+                    if (tm >= tn * 2 && tm > 1) tm = (tm + 1) / 2; else if (tn > 1) tn = (tn + 1) / 2; else tm = (tm + 1) / 2;
+                }
+                int tilesN = ceil(nPanels, tn), ftm = tm, ftn = tn;
+                Parallel.forRange(ceil(mPanels, tm) * tilesN, 2L * ftm * MR * ftn * NR * kc, (lo, hi) -> {
+                    float[] edge = new float[MR * NR];
+                    for (int t = lo; t < hi; t++) {
+                        int pm0 = (t / tilesN) * ftm, pm1 = Math.min(mPanels, pm0 + ftm);
+                        int pn0 = (t % tilesN) * ftn, pn1 = Math.min(nPanels, pn0 + ftn);
                         for (int pn = pn0; pn < pn1; pn++) {
-                            int jj = pn * NR, cols = Math.min(NR, nc - jj);
-                            int bOff = pn * NR * k + pc * NR;
+                            int jj = pn * NR, cols = Math.min(NR, nc - jj), bOff = pn * NR * kc;
                             for (int pm = pm0; pm < pm1; pm++) {
-                                int ii = pm * MR, rows = Math.min(MR, m - ii);
-                                int aOff = pm * MR * k + pc * MR;
+                                int ii = pm * MR, rows = Math.min(MR, m - ii), aOff = pm * MR * kc;
                                 if (rows == MR && cols == NR) {
                                     kernel(kc, ap, aOff, bp, bOff, c, co + ii * ldc + j0 + jj, ldc, add);
                                 } else {
@@ -85,40 +83,40 @@ public final class Gemm {
                             }
                         }
                     }
-                }
-            });
+                });
+            }
         }
     }
 
     private static int ceil(int a, int b) { return (a + b - 1) / b; }
 
-    /** Panel q of op(A): rows q·MR.., laid out [k][MR], zero rows past m. */
-    private static void packA(boolean ta, float[] a, int ao, int lda, int m, int k, int q, float[] ap) {
-        int i0 = q * MR, rows = Math.min(MR, m - i0), base = q * MR * k;
+    /** Panel q of op(A) rows q·MR.., k range [p0, p0 + kc), laid out [kc][MR], zero rows past m. */
+    private static void packA(boolean ta, float[] a, int ao, int lda, int m, int p0, int kc, int q, float[] ap) {
+        int i0 = q * MR, rows = Math.min(MR, m - i0), base = q * MR * kc;
         if (ta) { // op(A)[i][p] = a[p·lda + i]: MR consecutive values per p
-            for (int p = 0; p < k; p++) {
-                int src = ao + p * lda + i0, dst = base + p * MR;
+            for (int p = 0; p < kc; p++) {
+                int src = ao + (p0 + p) * lda + i0, dst = base + p * MR;
                 for (int r = 0; r < rows; r++) ap[dst + r] = a[src + r];
                 for (int r = rows; r < MR; r++) ap[dst + r] = 0f;
             }
         } else {
             for (int r = 0; r < MR; r++) {
                 if (r < rows) {
-                    int src = ao + (i0 + r) * lda;
-                    for (int p = 0; p < k; p++) ap[base + p * MR + r] = a[src + p];
+                    int src = ao + (i0 + r) * lda + p0;
+                    for (int p = 0; p < kc; p++) ap[base + p * MR + r] = a[src + p];
                 } else {
-                    for (int p = 0; p < k; p++) ap[base + p * MR + r] = 0f;
+                    for (int p = 0; p < kc; p++) ap[base + p * MR + r] = 0f;
                 }
             }
         }
     }
 
-    /** Panel q of op(B) columns j0 + q·NR.. (within nc), laid out [k][NR], zero columns past nc. */
-    private static void packB(boolean tb, float[] b, int bo, int ldb, int k, int j0, int nc, int q, float[] bp) {
-        int jj = q * NR, cols = Math.min(NR, nc - jj), base = q * NR * k, j = j0 + jj;
+    /** Panel q of op(B) columns j0 + q·NR.. (within nc), k range [p0, p0 + kc), laid out [kc][NR], zero columns past nc. */
+    private static void packB(boolean tb, float[] b, int bo, int ldb, int p0, int kc, int j0, int nc, int q, float[] bp) {
+        int jj = q * NR, cols = Math.min(NR, nc - jj), base = q * NR * kc, j = j0 + jj;
         if (!tb) { // op(B)[p][j] = b[p·ldb + j]: contiguous rows
-            for (int p = 0; p < k; p++) {
-                int src = bo + p * ldb + j, dst = base + p * NR;
+            for (int p = 0; p < kc; p++) {
+                int src = bo + (p0 + p) * ldb + j, dst = base + p * NR;
                 if (cols == NR) {
                     FloatVector.fromArray(S, b, src).intoArray(bp, dst);
                     FloatVector.fromArray(S, b, src + V).intoArray(bp, dst + V);
@@ -130,10 +128,10 @@ public final class Gemm {
         } else { // op(B)[p][j] = b[j·ldb + p]
             for (int x = 0; x < NR; x++) {
                 if (x < cols) {
-                    int src = bo + (j + x) * ldb;
-                    for (int p = 0; p < k; p++) bp[base + p * NR + x] = b[src + p];
+                    int src = bo + (j + x) * ldb + p0;
+                    for (int p = 0; p < kc; p++) bp[base + p * NR + x] = b[src + p];
                 } else {
-                    for (int p = 0; p < k; p++) bp[base + p * NR + x] = 0f;
+                    for (int p = 0; p < kc; p++) bp[base + p * NR + x] = 0f;
                 }
             }
         }
@@ -206,7 +204,7 @@ public final class Gemm {
     }
 
     /** c[j0..j1) (+)= row · B[:, j0..j1), with four vectors of C held in registers across all of k. */
-    private static void rowTimesB(float[] row, int ro, int k, float[] b, int bo, int ldb, float[] c, int ci, int j0, int j1, boolean accumulate) {
+    static void rowTimesB(float[] row, int ro, int k, float[] b, int bo, int ldb, float[] c, int ci, int j0, int j1, boolean accumulate) {
         int j = j0;
         for (; j + 4 * V <= j1; j += 4 * V) {
             FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;

@@ -39,7 +39,7 @@ public final class Lstm {
         Tensor cx = x.contiguous();
         Tensor y = Tensor.zeros(x.dtype, b, t, dirs.length * h);
         Run[] runs = new Run[dirs.length];
-        for (int d = 0; d < dirs.length; d++) runs[d] = new Run(cx, lens, dirs[d], d == 1, h);
+        for (int d = 0; d < dirs.length; d++) runs[d] = new Run(cx, lens, dirs[d], d == 1, h, dirs.length > 1);
         // the directions are independent: one per core (their GEMMs still split further when a core is idle)
         Parallel.forRange(dirs.length, Long.MAX_VALUE / 4, (d0, d1) -> {
             for (int d = d0; d < d1; d++) runs[d].forward(y, d * h, dirs.length * h);
@@ -80,10 +80,13 @@ public final class Lstm {
         final Direction dir;
         final int[] lens;
         final boolean reverse;
+        /** The other direction runs on the other core: per-step products stay on this thread (no fork/join per step). */
+        final boolean serialSteps;
         final int batch, steps, in, h, g4, maxLen;
         Tensor gates, cell, tanhCell, hid; // activated gates [B·T, 4H]; c, tanh(c), h [B·T, H] at each valid (b, t)
 
-        Run(Tensor x, int[] lens, Direction dir, boolean reverse, int h) {
+        Run(Tensor x, int[] lens, Direction dir, boolean reverse, int h, boolean serialSteps) {
+            this.serialSteps = serialSteps;
             this.batch = x.shape[0];
             this.steps = x.shape[1];
             this.in = x.shape[2];
@@ -133,13 +136,22 @@ public final class Lstm {
                         int b = act[r];
                         System.arraycopy(data(hid), (b * steps + time(b, s - 1)) * h, data(hIn), r * h, h);
                     }
-                    Gemm.run(false, false, nb, g4, h, hIn, 0, h, whhT, 0, g4, pre, 0, g4, false);
+                    stepProduct(nb, h, g4, hIn, whhT, pre);
                 }
                 for (int r = 0; r < nb; r++) {
                     int b = act[r], row = b * steps + time(b, s), prev = s > 0 ? b * steps + time(b, s - 1) : -1;
                     if (dt == DType.F32) cell32(r, row, prev, xg.f, pre.f, y.f, (b * steps + time(b, s)) * yWidth + yOff);
                     else cell64(r, row, prev, xg.d, pre.d, y.d, (b * steps + time(b, s)) * yWidth + yOff);
                 }
+            }
+        }
+
+        /** c[nb, n] = a[nb, k] · b[k, n], all row-major. */
+        void stepProduct(int nb, int k, int n, Tensor a, Tensor b, Tensor c) {
+            if (serialSteps && a.dtype == DType.F32 && nb < Gemm.MR) {
+                for (int r = 0; r < nb; r++) Gemm.rowTimesB(a.f, r * k, k, b.f, 0, n, c.f, r * n, 0, n, false);
+            } else {
+                Gemm.run(false, false, nb, n, k, a, 0, k, b, 0, n, c, 0, n, false);
             }
         }
 
@@ -226,7 +238,7 @@ public final class Lstm {
                     System.arraycopy(data(da), row * g4, data(dIn), r * g4, g4);
                 }
                 if (s == 0) break; // h_prev of the first step is the constant h0 = 0
-                Gemm.run(false, false, nb, h, g4, dIn, 0, g4, wHh, 0, h, dhRec, 0, h, false);
+                stepProduct(nb, g4, h, dIn, wHh, dhRec);
                 for (int r = 0; r < nb; r++) System.arraycopy(data(dhRec), r * h, data(dh), act[r] * h, h);
             }
             if (wantX) {

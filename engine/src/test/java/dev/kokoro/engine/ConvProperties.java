@@ -95,6 +95,17 @@ class ConvProperties {
         checkF32(f, x, w, bias);
     }
 
+    /** Enough rows (Cin·K > 8192) and steps (> 512) that the float32 path runs over several im2col column chunks. */
+    @Test
+    void float32ChunkedColumns() {
+        SplittableRandom rng = new SplittableRandom(9);
+        Tensor x = GradCheck.param(rng, 1, 2900, 1300), w = GradCheck.param(rng, 5, 2900, 3), bias = GradCheck.param(rng, 5);
+        checkF32(in -> Conv.conv1d(in[0], in[1], in[2], 1, 2, 2, 1), x, w, bias);
+        checkF32(in -> Conv.conv1d(in[0], in[1], in[2], 3, 1, 1, 1), x, w, bias);
+        Tensor xt = GradCheck.param(rng, 1, 5, 1300), wt = GradCheck.param(rng, 5, 2900, 3), bt = GradCheck.param(rng, 2900);
+        checkF32(in -> Conv.convTranspose1d(in[0], in[1], in[2], 2, 1, 1, 1, 1), xt, wt, bt);
+    }
+
     @Test
     void depthwiseTransposeAndFrozenWeights() {
         SplittableRandom rng = new SplittableRandom(3);

@@ -37,6 +37,24 @@ class LstmProperties {
         ConvProperties.checkF32(f, inputs);
     }
 
+    /** Hidden size with full vectors and a tail, several items, unsorted lengths: float32 forward and gradients vs float64. */
+    @Test
+    void float32MatchesFloat64() {
+        SplittableRandom rng = new SplittableRandom(4);
+        int in = 23, h = 37, t = 11;
+        int[] lengths = {7, 11, 1, 9, 11, 3, 8};
+        Tensor[] p = new Tensor[9];
+        p[0] = GradCheck.param(rng, lengths.length, t, in);
+        for (int d = 0; d < 2; d++) {
+            p[1 + 4 * d] = GradCheck.param(rng, 4 * h, in).mul(0.3).detach().requiresGrad(true);
+            p[2 + 4 * d] = GradCheck.param(rng, 4 * h, h).mul(0.3).detach().requiresGrad(true);
+            p[3 + 4 * d] = GradCheck.param(rng, 4 * h);
+            p[4 + 4 * d] = GradCheck.param(rng, 4 * h);
+        }
+        Function<Tensor[], Tensor> f = xs -> Lstm.lstm(xs[0], lengths, new Lstm.Direction(xs[1], xs[2], xs[3], xs[4]), new Lstm.Direction(xs[5], xs[6], xs[7], xs[8]));
+        ConvProperties.checkF32(f, p);
+    }
+
     @Test
     void packedSemantics() {
         SplittableRandom rng = new SplittableRandom(11);

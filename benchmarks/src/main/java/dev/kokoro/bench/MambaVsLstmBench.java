@@ -1,0 +1,120 @@
+package dev.kokoro.bench;
+
+import dev.kokoro.engine.CausalConv1d;
+import dev.kokoro.engine.DType;
+import dev.kokoro.engine.Parallel;
+import dev.kokoro.engine.SelectiveScan;
+import dev.kokoro.engine.Tensor;
+import dev.kokoro.model.mamba.MambaDurationEncoder;
+import dev.kokoro.model.nn.LSTM;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+
+/**
+ * CPU timing of the prosody DurationEncoder replacement: MambaDurationEncoder (one Mamba(d_model 640)
+ * block, Kokoro's hidden 512 + style 128) against a 3 × BiLSTM stack like the original
+ * DurationEncoder's (LSTM(640 → 2×256) then LSTM(512 → 2×256) twice; its AdaLayerNorms and per-layer
+ * style concatenation are left out). Forward, and forward + backward with only the block's parameters
+ * trainable (the fine-tuning setting). Prints the median of several runs in milliseconds.
+ *
+ * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp ... dev.kokoro.bench.MambaVsLstmBench [reps] [T,...] [B,...] [ops]}
+ */
+public final class MambaVsLstmBench {
+    static final int HIDDEN = 512, STYLE = 128;
+    /** Tensors whose gradients are cleared before each timed run, as a training step would. */
+    static final List<Tensor> LEAVES = new ArrayList<>();
+
+    public static void main(String[] args) {
+        int reps = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        int[] ts = args.length > 1 ? parse(args[1]) : new int[]{64, 128, 256, 512};
+        int[] bs = args.length > 2 ? parse(args[2]) : new int[]{1, 16};
+        System.out.printf("threads %d, %s, Java %s%n", Parallel.threads(), System.getProperty("os.arch"), Runtime.version());
+        SplittableRandom rng = new SplittableRandom(42);
+        MambaDurationEncoder enc = new MambaDurationEncoder(HIDDEN, STYLE);
+        enc.initRandom(rng);
+        enc.requiresGrad(true);
+        enc.namedParams().values().forEach(p -> LEAVES.add(p.get()));
+        LSTM[] stack = {new LSTM(HIDDEN + STYLE, HIDDEN / 2, true), new LSTM(HIDDEN, HIDDEN / 2, true), new LSTM(HIDDEN, HIDDEN / 2, true)};
+        for (LSTM l : stack) {
+            l.initRandom(rng);
+            l.requiresGrad(true);
+            l.namedParams().values().forEach(p -> LEAVES.add(p.get()));
+        }
+
+        if (args.length > 3 && args[3].equals("ops")) {
+            ops(reps, ts, bs, rng);
+            return;
+        }
+        System.out.printf("%4s %5s | %12s %12s | %12s %12s%n", "B", "T", "mamba fwd", "mamba f+b", "3xLSTM fwd", "3xLSTM f+b");
+        for (int b : bs)
+            for (int t : ts) {
+                Tensor x = Tensor.randn(rng, DType.F32, b, HIDDEN, t), s = Tensor.randn(rng, DType.F32, b, STYLE);
+                Tensor xl = Tensor.randn(rng, DType.F32, b, t, HIDDEN + STYLE);
+                int[] lengths = new int[b];
+                Arrays.fill(lengths, t);
+                double mf = time(reps, () -> enc.forward(x, s, lengths), false);
+                double mb = time(reps, () -> enc.forward(x, s, lengths), true);
+                String lf, lb;
+                try {
+                    Supplier<Tensor> lstm = () -> {
+                        Tensor h = xl;
+                        for (LSTM l : stack) h = l.forward(h, lengths);
+                        return h;
+                    };
+                    lf = String.format("%12.1f", time(reps, lstm, false));
+                    lb = String.format("%12.1f", time(reps, lstm, true));
+                } catch (UnsupportedOperationException e) {
+                    lf = lb = String.format("%12s", "n/a");
+                }
+                System.out.printf("%4d %5d | %12.1f %12.1f | %s %s%n", b, t, mf, mb, lf, lb);
+            }
+    }
+
+    /** The block's own kernels alone at d_inner 1280: the selective scan and the causal conv. */
+    static void ops(int reps, int[] ts, int[] bs, SplittableRandom rng) {
+        int d = 2 * (HIDDEN + STYLE), n = 16;
+        System.out.printf("%4s %5s | %12s %12s | %12s %12s%n", "B", "T", "scan fwd", "scan f+b", "conv fwd", "conv f+b");
+        for (int b : bs)
+            for (int t : ts) {
+                Tensor u = Tensor.randn(rng, DType.F32, b, d, t).requiresGrad(true), delta = Tensor.randn(rng, DType.F32, b, d, t).requiresGrad(true);
+                Tensor z = Tensor.randn(rng, DType.F32, b, d, t).requiresGrad(true);
+                Tensor a = Tensor.rand(rng, DType.F32, -16, -1, d, n).requiresGrad(true), dd = Tensor.randn(rng, DType.F32, d).requiresGrad(true);
+                Tensor bm = Tensor.randn(rng, DType.F32, b, n, t).requiresGrad(true), cm = Tensor.randn(rng, DType.F32, b, n, t).requiresGrad(true);
+                Tensor bias = Tensor.randn(rng, DType.F32, d).requiresGrad(true), w = Tensor.randn(rng, DType.F32, d, 4).requiresGrad(true);
+                LEAVES.addAll(List.of(u, delta, z, a, dd, bm, cm, bias, w));
+                Supplier<Tensor> scan = () -> SelectiveScan.scan(u, delta, a, bm, cm, dd, z, bias, true);
+                Supplier<Tensor> conv = () -> CausalConv1d.apply(u, w, bias, true);
+                System.out.printf("%4d %5d | %12.1f %12.1f | %12.1f %12.1f%n", b, t, time(reps, scan, false), time(reps, scan, true),
+                        time(reps, conv, false), time(reps, conv, true));
+            }
+    }
+
+    /**
+     * Median wall time in ms of {@code reps} runs after one warm-up run; backward starts from a
+     * ready-made contiguous output gradient (the cost of the loss is not measured).
+     */
+    static double time(int reps, Supplier<Tensor> f, boolean backward) {
+        double[] ms = new double[reps];
+        Tensor g = null;
+        for (int r = -1; r < reps; r++) {
+            for (Tensor t : LEAVES) t.zeroGrad();
+            long t0 = System.nanoTime();
+            Tensor y = f.get();
+            if (backward) {
+                if (g == null) g = Tensor.full(y.dtype, 1.0, y.shape());
+                y.backward(g);
+            }
+            long t1 = System.nanoTime();
+            if (r >= 0) ms[r] = (t1 - t0) / 1e6;
+        }
+        Arrays.sort(ms);
+        return ms[reps / 2];
+    }
+
+    static int[] parse(String csv) {
+        return Arrays.stream(csv.split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+}

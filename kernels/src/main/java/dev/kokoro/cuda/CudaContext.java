@@ -1,0 +1,206 @@
+package dev.kokoro.cuda;
+
+import static jcuda.driver.JCudaDriver.*;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUmodule;
+import jcuda.driver.CUresult;
+import jcuda.driver.CUstream;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * One device, its primary context, one stream, the PTX modules of this jar and a caching allocator.
+ * Every driver call is checked (JCuda exceptions on, rethrown as {@link CudaException} naming the call).
+ * All kernels run on {@link #stream()}; host copies synchronise with it.
+ */
+public final class CudaContext {
+    private final CUdevice device;
+    private final CUcontext context;
+    private final CUstream stream;
+    private final String name;
+    private final int ccMajor, ccMinor, smCount;
+    private final String arch;
+    private final Map<String, CUmodule> modules = new HashMap<>();
+    private final Map<String, CUfunction> functions = new HashMap<>();
+    private final DeviceAllocator allocator;
+    private final ThreadLocal<Boolean> bound = ThreadLocal.withInitial(() -> false);
+
+    private CudaContext(int ordinal) {
+        JCudaDriver.setExceptionsEnabled(true);
+        check("cuInit", () -> cuInit(0));
+        int[] count = new int[1];
+        check("cuDeviceGetCount", () -> cuDeviceGetCount(count));
+        if (count[0] <= ordinal) throw new CudaException("no CUDA device " + ordinal + " (" + count[0] + " found)");
+        device = new CUdevice();
+        check("cuDeviceGet", () -> cuDeviceGet(device, ordinal));
+        context = new CUcontext();
+        check("cuDevicePrimaryCtxRetain", () -> cuDevicePrimaryCtxRetain(context, device));
+        check("cuCtxSetCurrent", () -> cuCtxSetCurrent(context));
+        bound.set(true);
+        byte[] nm = new byte[256];
+        check("cuDeviceGetName", () -> cuDeviceGetName(nm, nm.length, device));
+        int len = 0;
+        while (len < nm.length && nm[len] != 0) len++;
+        name = new String(nm, 0, len, StandardCharsets.US_ASCII);
+        ccMajor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+        ccMinor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+        smCount = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
+        arch = ccMajor >= 9 ? "sm_90" : "sm_80";
+        if (ccMajor < 8) throw new CudaException("GPU " + name + " has compute capability " + ccMajor + "." + ccMinor + "; kernels need 8.0+");
+        stream = new CUstream();
+        check("cuStreamCreate", () -> cuStreamCreate(stream, 0));
+        allocator = new DeviceAllocator(this);
+    }
+
+    static CudaContext open(int ordinal) { return new CudaContext(ordinal); }
+
+    void bindToThread() {
+        if (!bound.get()) {
+            check("cuCtxSetCurrent", () -> cuCtxSetCurrent(context));
+            bound.set(true);
+        }
+    }
+
+    public String deviceName() { return name; }
+    public int computeCapability() { return ccMajor * 10 + ccMinor; }
+    public int multiprocessorCount() { return smCount; }
+    public CUstream stream() { return stream; }
+    public DeviceAllocator allocator() { return allocator; }
+
+    private int attribute(int attr) {
+        int[] v = new int[1];
+        check("cuDeviceGetAttribute", () -> cuDeviceGetAttribute(v, attr, device));
+        return v[0];
+    }
+
+    /** Runs a driver call; a failure (return code or JCuda exception) becomes a CudaException naming it. */
+    static void check(String call, java.util.function.IntSupplier fn) {
+        int rc;
+        try {
+            rc = fn.getAsInt();
+        } catch (jcuda.CudaException e) {
+            throw new CudaException(call + " failed: " + e.getMessage(), e);
+        }
+        if (rc != CUresult.CUDA_SUCCESS) throw new CudaException(call + " failed: " + CUresult.stringFor(rc));
+    }
+
+    /** Kernel {@code fn} of module {@code module} (a .cu file name without extension). */
+    public synchronized CUfunction function(String module, String fn) {
+        String key = module + "/" + fn;
+        CUfunction f = functions.get(key);
+        if (f != null) return f;
+        CUmodule m = modules.get(module);
+        if (m == null) {
+            byte[] ptx = loadPtx(module);
+            CUmodule mm = new CUmodule();
+            check("cuModuleLoadData(" + module + ".ptx, " + arch + ")", () -> cuModuleLoadData(mm, ptx));
+            modules.put(module, mm);
+            m = mm;
+        }
+        CUfunction ff = new CUfunction();
+        CUmodule mod = m;
+        check("cuModuleGetFunction(" + key + ")", () -> cuModuleGetFunction(ff, mod, fn));
+        functions.put(key, ff);
+        return ff;
+    }
+
+    private byte[] loadPtx(String module) {
+        String path = "/kernels/" + arch + "/" + module + ".ptx";
+        try (InputStream in = CudaContext.class.getResourceAsStream(path)) {
+            if (in == null) throw new CudaException("CUDA kernels not built: resource " + path + " missing from the jar");
+            byte[] b = in.readAllBytes();
+            byte[] z = new byte[b.length + 1];  // NUL-terminated for the driver
+            System.arraycopy(b, 0, z, 0, b.length);
+            return z;
+        } catch (IOException e) {
+            throw new CudaException("reading " + path + ": " + e, e);
+        }
+    }
+
+    /** Launches a kernel on the stream; {@code args} are built with {@link KernelArgs}. */
+    public void launch(String module, String fn, int gx, int gy, int gz, int bx, int by, int bz, int shmem, KernelArgs args) {
+        CUfunction f = function(module, fn);
+        check("cuLaunchKernel(" + module + "/" + fn + " grid " + gx + "x" + gy + "x" + gz + " block " + bx + "x" + by + "x" + bz + ")",
+                () -> cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shmem, stream, args.pointer(), null));
+        if (DEBUG_SYNC) synchronize(module + "/" + fn);
+    }
+
+    /** Set -Dkokoro.cuda.sync=true to synchronise after every launch (errors then name the kernel). */
+    static final boolean DEBUG_SYNC = Boolean.getBoolean("kokoro.cuda.sync");
+
+    /** 1-D grid-stride launch over n elements. */
+    public void launch1d(String module, String fn, long n, KernelArgs args) {
+        int block = 256;
+        long blocks = Math.max(1, Math.min((n + block - 1) / block, (long) smCount * 16));
+        launch(module, fn, (int) blocks, 1, 1, block, 1, 1, 0, args);
+    }
+
+    public void synchronize() { synchronize("stream"); }
+
+    void synchronize(String what) {
+        check("cuStreamSynchronize after " + what, () -> cuStreamSynchronize(stream));
+    }
+
+    // ---- raw memory, used by DeviceAllocator and DeviceBuffer
+    CUdeviceptr rawAlloc(long bytes) {
+        CUdeviceptr p = new CUdeviceptr();
+        check("cuMemAlloc(" + bytes + " bytes)", () -> cuMemAlloc(p, bytes));
+        return p;
+    }
+
+    void rawFree(CUdeviceptr p) { check("cuMemFree", () -> cuMemFree(p)); }
+
+    void copyToDevice(CUdeviceptr dst, float[] src, int off, int n) {
+        check("cuMemcpyHtoD(" + n + " floats)", () -> cuMemcpyHtoDAsync(dst, Pointer.to(src).withByteOffset(4L * off), 4L * n, stream));
+        synchronize("cuMemcpyHtoD");
+    }
+
+    void copyToHost(float[] dst, CUdeviceptr src, int n) {
+        check("cuMemcpyDtoH(" + n + " floats)", () -> cuMemcpyDtoHAsync(Pointer.to(dst), src, 4L * n, stream));
+        synchronize("cuMemcpyDtoH");
+    }
+
+    void copyDeviceToDevice(CUdeviceptr dst, CUdeviceptr src, long bytes) {
+        check("cuMemcpyDtoDAsync", () -> cuMemcpyDtoDAsync(dst, src, bytes, stream));
+    }
+
+    void memsetFloat(CUdeviceptr dst, float value, long n) {
+        int bits = Float.floatToRawIntBits(value);
+        check("cuMemsetD32Async", () -> cuMemsetD32Async(dst, bits, n, stream));
+    }
+
+    // ---- timing with CUDA events
+    /** Milliseconds of device time that {@code work} enqueues on the stream (events around it). */
+    public float time(Runnable work) {
+        CUevent a = new CUevent(), b = new CUevent();
+        check("cuEventCreate", () -> cuEventCreate(a, 0));
+        check("cuEventCreate", () -> cuEventCreate(b, 0));
+        try {
+            check("cuEventRecord", () -> cuEventRecord(a, stream));
+            work.run();
+            check("cuEventRecord", () -> cuEventRecord(b, stream));
+            check("cuEventSynchronize", () -> cuEventSynchronize(b));
+            float[] ms = new float[1];
+            check("cuEventElapsedTime", () -> cuEventElapsedTime(ms, a, b));
+            return ms[0];
+        } finally {
+            cuEventDestroy(a);
+            cuEventDestroy(b);
+        }
+    }
+
+    @Override public String toString() {
+        return name + " (sm_" + ccMajor + ccMinor + ", " + smCount + " SMs, PTX " + arch + ")";
+    }
+}

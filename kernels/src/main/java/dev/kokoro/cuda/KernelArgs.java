@@ -1,0 +1,26 @@
+package dev.kokoro.cuda;
+
+import java.util.ArrayList;
+import java.util.List;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+
+/** Builds the kernelParams array of cuLaunchKernel: device pointers (null allowed), ints, floats, longs. */
+public final class KernelArgs {
+    private final List<Pointer> args = new ArrayList<>();
+
+    public static KernelArgs of() { return new KernelArgs(); }
+
+    public KernelArgs ptr(CudaTensor t) { return ptr(t == null ? null : t.buffer()); }
+
+    public KernelArgs ptr(DeviceBuffer b) {
+        args.add(Pointer.to(b == null ? new CUdeviceptr() : b.pointer()));
+        return this;
+    }
+
+    public KernelArgs i(int v) { args.add(Pointer.to(new int[] {v})); return this; }
+    public KernelArgs f(float v) { args.add(Pointer.to(new float[] {v})); return this; }
+    public KernelArgs l(long v) { args.add(Pointer.to(new long[] {v})); return this; }
+
+    Pointer pointer() { return Pointer.to(args.toArray(new Pointer[0])); }
+}

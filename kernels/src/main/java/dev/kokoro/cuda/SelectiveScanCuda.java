@@ -1,0 +1,98 @@
+package dev.kokoro.cuda;
+
+import java.util.Arrays;
+
+/**
+ * Mamba selective scan on the GPU, mamba-ssm {@code selective_scan_fn} semantics (real A, variable B and
+ * C with one group): u, delta, z [Bt, D, L]; A [D, N] (N ≤ 16); B, C [Bt, N, L]; D, deltaBias [D].
+ * Optional tensors may be null. The backward recomputes the states (no history is kept).
+ */
+public final class SelectiveScanCuda {
+    private SelectiveScanCuda() {}
+
+    static final int WARPS = 4, BWD_WARPS = 8;  // channels per block, as in selective_scan.cu
+    // Defaults from benchmarks/RESULTS.md (H100, D 1280, N 16, L 512, B 16 and 64): the shared-carry forward
+    // with K = 4 was fastest at both batch sizes; backward K = 4 with shared atomics fastest at B16 (K = 2 by 2% at B64).
+    /** Steps per lane of a segment (32*K steps per warp pass); PTX has K = 2, 4, 8, 16 (register forward: 2, 4, 8). */
+    public static int fwdK = 4, bwdK = 4;
+    /** Forward variant: states carried in registers with the N loop unrolled (true), or through shared memory. */
+    public static boolean fwdRegisters = false;
+    /** Backward dB/dC reduction over a block's channels: per-n warp slices summed after a barrier (true),
+     *  or shared-memory atomics flushed once per segment (false). */
+    public static boolean bwdWarpReduce = false;
+
+    public record Grads(CudaTensor du, CudaTensor ddelta, CudaTensor dA, CudaTensor dB, CudaTensor dC,
+                        CudaTensor dD, CudaTensor dz, CudaTensor ddeltaBias) implements AutoCloseable {
+        @Override public void close() {
+            for (CudaTensor t : new CudaTensor[] {du, ddelta, dA, dB, dC, dD, dz, ddeltaBias}) if (t != null) t.close();
+        }
+    }
+
+    public static CudaTensor forward(CudaTensor u, CudaTensor delta, CudaTensor A, CudaTensor B, CudaTensor C,
+                                     CudaTensor D, CudaTensor z, CudaTensor deltaBias, boolean softplus) {
+        return forward(u, delta, A, B, C, D, z, deltaBias, softplus, null, fwdK, fwdRegisters);
+    }
+
+    /** As {@link #forward}, also writing the final state [Bt, D, N] into {@code lastState} when not null. */
+    public static CudaTensor forward(CudaTensor u, CudaTensor delta, CudaTensor A, CudaTensor B, CudaTensor C,
+                                     CudaTensor D, CudaTensor z, CudaTensor deltaBias, boolean softplus,
+                                     CudaTensor lastState, int k, boolean registers) {
+        if (registers && k > 8) throw new IllegalArgumentException("register forward has K = 2, 4, 8; got " + k);
+        int[] s = checkShapes(u, delta, A, B, C, D, z, deltaBias);
+        int bt = s[0], d = s[1], l = s[2], n = s[3];
+        if (lastState != null) expect("lastState", lastState, bt, d, n);
+        CudaTensor out = CudaTensor.empty(bt, d, l);
+        Cuda.context().launch("selective_scan", (registers ? "selective_scan_fwd_reg_k" : "selective_scan_fwd_k") + k, (d + WARPS - 1) / WARPS, bt, 1, 32 * WARPS, 1, 1, 0,
+                KernelArgs.of().ptr(u).ptr(delta).ptr(A).ptr(B).ptr(C).ptr(D).ptr(z).ptr(deltaBias).ptr(out).ptr(lastState)
+                        .i(bt).i(d).i(l).i(n).i(softplus ? 1 : 0));
+        return out;
+    }
+
+    /** Gradients of every input given dout [Bt, D, L]; entries for absent optional inputs are null. */
+    public static Grads backward(CudaTensor u, CudaTensor delta, CudaTensor A, CudaTensor B, CudaTensor C,
+                                 CudaTensor D, CudaTensor z, CudaTensor deltaBias, boolean softplus, CudaTensor dout) {
+        return backward(u, delta, A, B, C, D, z, deltaBias, softplus, dout, bwdK, bwdWarpReduce);
+    }
+
+    public static Grads backward(CudaTensor u, CudaTensor delta, CudaTensor A, CudaTensor B, CudaTensor C,
+                                 CudaTensor D, CudaTensor z, CudaTensor deltaBias, boolean softplus, CudaTensor dout, int k,
+                                 boolean warpReduce) {
+        int[] s = checkShapes(u, delta, A, B, C, D, z, deltaBias);
+        int bt = s[0], d = s[1], l = s[2], n = s[3];
+        expect("dout", dout, bt, d, l);
+        int nseg = (l + 32 * k - 1) / (32 * k);
+        CudaTensor du = CudaTensor.empty(bt, d, l), ddelta = CudaTensor.empty(bt, d, l);
+        CudaTensor dA = CudaTensor.zeros(d, n), dB = CudaTensor.zeros(bt, n, l), dC = CudaTensor.zeros(bt, n, l);
+        CudaTensor dD = D == null ? null : CudaTensor.zeros(d);
+        CudaTensor dz = z == null ? null : CudaTensor.empty(bt, d, l);
+        CudaTensor dbias = deltaBias == null ? null : CudaTensor.zeros(d);
+        try (CudaTensor scratch = CudaTensor.empty(bt, d, nseg, n)) {
+            Cuda.context().launch("selective_scan", (warpReduce ? "selective_scan_bwd_wred_k" : "selective_scan_bwd_k") + k, (d + BWD_WARPS - 1) / BWD_WARPS, bt, 1, 32 * BWD_WARPS, 1, 1, 0,
+                    KernelArgs.of().ptr(u).ptr(delta).ptr(A).ptr(B).ptr(C).ptr(D).ptr(z).ptr(deltaBias).ptr(dout).ptr(scratch)
+                            .ptr(du).ptr(ddelta).ptr(dA).ptr(dB).ptr(dC).ptr(dD).ptr(dz).ptr(dbias)
+                            .i(bt).i(d).i(l).i(n).i(softplus ? 1 : 0));
+        }
+        return new Grads(du, ddelta, dA, dB, dC, dD, dz, dbias);
+    }
+
+    private static int[] checkShapes(CudaTensor u, CudaTensor delta, CudaTensor A, CudaTensor B, CudaTensor C,
+                                     CudaTensor D, CudaTensor z, CudaTensor deltaBias) {
+        if (u.rank() != 3) throw new IllegalArgumentException("selective scan: u must be [B, D, L], got " + Arrays.toString(u.shape()));
+        int bt = u.dim(0), d = u.dim(1), l = u.dim(2);
+        if (A.rank() != 2 || A.dim(0) != d) throw new IllegalArgumentException("selective scan: A must be [D=" + d + ", N], got " + Arrays.toString(A.shape()));
+        int n = A.dim(1);
+        if (n > 16) throw new IllegalArgumentException("selective scan: d_state N=" + n + " > 16 is not supported by the kernel");
+        expect("delta", delta, bt, d, l);
+        expect("B", B, bt, n, l);
+        expect("C", C, bt, n, l);
+        if (D != null) expect("D", D, d);
+        if (z != null) expect("z", z, bt, d, l);
+        if (deltaBias != null) expect("delta_bias", deltaBias, d);
+        return new int[] {bt, d, l, n};
+    }
+
+    static void expect(String what, CudaTensor t, int... shape) {
+        if (!Arrays.equals(t.shape(), shape))
+            throw new IllegalArgumentException("selective scan: " + what + " must be " + Arrays.toString(shape) + ", got " + Arrays.toString(t.shape()));
+    }
+}
