@@ -55,6 +55,23 @@ class CoreOpsProperties {
         assertTrue(GradCheck.relError(f, x) < 1e-6);
     }
 
+    @Property(tries = 25)
+    void powPointwiseCopiesAndCasts(@ForAll @IntRange(min = 1, max = 5) int a, @ForAll @IntRange(min = 1, max = 6) int b, @ForAll long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Tensor x = Tensor.rand(rng, DType.F64, 0.5, 2.0, a, b).requiresGrad(true);
+        var f = (java.util.function.Function<Tensor[], Tensor>) in -> {
+            Tensor p = Elementwise.pow(in[0], 1.7);
+            Tensor q = Elementwise.pointwise(in[0].transpose(0, 1).contiguous(), Math::log1p, (v, y) -> 1 / (1 + v));
+            return p.add(q.transpose(0, 1)).to(DType.F64).mul(in[0]);
+        };
+        assertTrue(GradCheck.relError(f, x) < 1e-6);
+        assertTrue(GradCheck.f32VsF64(f, x) < 1e-5);
+        Tensor y = Tensor.rand(rng, DType.F64, -1, 1, a, b).requiresGrad(true);
+        y.to(DType.F32).mul(2.0).sum().backward(); // float32 branch: gradient comes back as float64
+        assertEquals(DType.F64, y.grad().dtype);
+        assertEquals(2.0, y.grad().getFlat(0), 1e-12);
+    }
+
     @Test
     void frozenBranchesAreNotWalked() {
         SplittableRandom rng = new SplittableRandom(1);
