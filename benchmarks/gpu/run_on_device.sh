@@ -44,10 +44,10 @@ grep -E "relative L2|Exception|Error" "$OUT/tests.log" | grep -v "^\s*at " | hea
 if [ -n "$MPID" ] && [ "$TESTS_RC" != 0 ] && [ "${KILL_BUILD_ON_FAIL:-1}" = 1 ]; then echo "tests failed: stopping the mamba-ssm build"; kill -- -"$MPID" 2>/dev/null; MPID=; fi
 
 if [ "$TESTS_RC" = 0 ] && [ "${SANITIZE:-1}" = 1 ] && command -v compute-sanitizer >/dev/null; then
-  echo "== compute-sanitizer memcheck (scan + conv + norms tests)"
+  echo "== compute-sanitizer memcheck (scan incl. bwd v2 + conv + norms tests)"
   timeout 100 compute-sanitizer --tool memcheck --print-limit 20 "$JAVA" $JOPTS -Dkokoro.cuda.sync=true \
     -jar "$D"/lib/junit-platform-console-standalone-*.jar execute --class-path "$CP" --include-tag gpu \
-    --select-class dev.kokoro.cuda.SelectiveScanCudaTest --select-class dev.kokoro.cuda.CausalConv1dCudaTest \
+    --select-class dev.kokoro.cuda.SelectiveScanCudaTest --select-class dev.kokoro.cuda.SelectiveScanBwdV2CudaTest --select-class dev.kokoro.cuda.CausalConv1dCudaTest \
     --select-class dev.kokoro.cuda.LayerNormCudaTest --details=summary --disable-banner > "$OUT/memcheck.log" 2>&1
   echo "memcheck exit $?"; grep -E "ERROR SUMMARY|tests (successful|failed)" "$OUT/memcheck.log"
 fi

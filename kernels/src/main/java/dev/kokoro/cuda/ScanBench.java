@@ -6,7 +6,7 @@ import java.util.Random;
 /**
  * GPU timings with CUDA events (warm-up, then the median of repeats): the selective scan at Mamba(640)
  * sizes (D 1280, N 16, L 512, with z, D skip, delta bias and softplus) for each segment length K, and
- * the TF32 matmul. Run: java -cp ... dev.kokoro.cuda.ScanBench [repeats]
+ * the TF32 matmul; backward v1 and every backward v2 variant (K column: v2's chunk length T). Run: java -cp ... dev.kokoro.cuda.ScanBench [repeats]
  */
 public final class ScanBench {
     public static void main(String[] args) {
@@ -42,6 +42,19 @@ public final class ScanBench {
                         row("scan fwd+bwd (fwd " + (SelectiveScanCuda.fwdRegisters ? "registers" : "shared") + " K=" + SelectiveScanCuda.fwdK
                                 + ", bwd " + (wred ? "warp-slice reduce" : "shared atomics") + ")", shape, k, t, fwdFloor + bwdFloor);
                     }
+                // backward v2 (selective_scan_v2.cu) beside v1, alone and after the default forward
+                float[] t1 = time(c, reps, () -> SelectiveScanCuda.backward(u, delta, A, B, C, D, z, bias, true, dout, 4, false).close());
+                row("scan bwd only (v1 shared atomics)", shape, 4, t1, bwdFloor);
+                for (SelectiveScanBwdV2.Variant v : SelectiveScanBwdV2.VARIANTS) {
+                    float[] tb = time(c, reps, () -> SelectiveScanBwdV2.backward(u, delta, A, B, C, D, z, bias, true, dout, v).close());
+                    row("scan bwd only (v2 " + v.name() + ")", shape, v.chunk(), tb, bwdFloor);
+                    float[] tf = time(c, reps, () -> {
+                        SelectiveScanCuda.forward(u, delta, A, B, C, D, z, bias, true).close();
+                        SelectiveScanBwdV2.backward(u, delta, A, B, C, D, z, bias, true, dout, v).close();
+                    });
+                    row("scan fwd+bwd (fwd " + (SelectiveScanCuda.fwdRegisters ? "registers" : "shared") + " K=" + SelectiveScanCuda.fwdK
+                            + ", bwd v2 " + v.name() + ")", shape, v.chunk(), tf, fwdFloor + bwdFloor);
+                }
             }
         }
         int[][] mm = {{4096, 4096, 4096}, {8192, 1280, 640}, {8192, 640, 1280}};

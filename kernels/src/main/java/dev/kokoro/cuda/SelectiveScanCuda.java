@@ -20,6 +20,8 @@ public final class SelectiveScanCuda {
     /** Backward dB/dC reduction over a block's channels: per-n warp slices summed after a barrier (true),
      *  or shared-memory atomics flushed once per segment (false). */
     public static boolean bwdWarpReduce = false;
+    /** Default backward is {@link SelectiveScanBwdV2} when -Dkokoro.scan.bwd=v2 (off by default until measured on the GPU). */
+    public static boolean bwdV2 = "v2".equals(System.getProperty("kokoro.scan.bwd"));
 
     public record Grads(CudaTensor du, CudaTensor ddelta, CudaTensor dA, CudaTensor dB, CudaTensor dC,
                         CudaTensor dD, CudaTensor dz, CudaTensor ddeltaBias) implements AutoCloseable {
@@ -51,6 +53,7 @@ public final class SelectiveScanCuda {
     /** Gradients of every input given dout [Bt, D, L]; entries for absent optional inputs are null. */
     public static Grads backward(CudaTensor u, CudaTensor delta, CudaTensor A, CudaTensor B, CudaTensor C,
                                  CudaTensor D, CudaTensor z, CudaTensor deltaBias, boolean softplus, CudaTensor dout) {
+        if (bwdV2) return SelectiveScanBwdV2.backward(u, delta, A, B, C, D, z, deltaBias, softplus, dout);
         return backward(u, delta, A, B, C, D, z, deltaBias, softplus, dout, bwdK, bwdWarpReduce);
     }
 
@@ -75,7 +78,7 @@ public final class SelectiveScanCuda {
         return new Grads(du, ddelta, dA, dB, dC, dD, dz, dbias);
     }
 
-    private static int[] checkShapes(CudaTensor u, CudaTensor delta, CudaTensor A, CudaTensor B, CudaTensor C,
+    static int[] checkShapes(CudaTensor u, CudaTensor delta, CudaTensor A, CudaTensor B, CudaTensor C,
                                      CudaTensor D, CudaTensor z, CudaTensor deltaBias) {
         if (u.rank() != 3) throw new IllegalArgumentException("selective scan: u must be [B, D, L], got " + Arrays.toString(u.shape()));
         int bt = u.dim(0), d = u.dim(1), l = u.dim(2);
