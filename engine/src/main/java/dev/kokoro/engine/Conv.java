@@ -220,7 +220,7 @@ public final class Conv {
                     int base = t0 * stride + kk * dilation - padding; // position of column j: base + j·stride
                     int j0 = Math.min(tc, firstValid(base)), j1 = Math.max(j0, lastValid(base, tc));
                     Arrays.fill(col, dst, dst + j0, 0f);
-                    if (stride == 1) System.arraycopy(l, src + base + j0, col, dst + j0, j1 - j0);
+                    if (stride == 1) { if (j1 > j0) System.arraycopy(l, src + base + j0, col, dst + j0, j1 - j0); }
                     else for (int j = j0, pos = src + base + j0 * stride; j < j1; j++, pos += stride) col[dst + j] = l[pos];
                     Arrays.fill(col, dst + j1, dst + tc, 0f);
                 }

@@ -3,6 +3,8 @@ package dev.kokoro.engine;
 import java.util.Arrays;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.DoubleUnaryOperator;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /** Broadcasting arithmetic (+, -, *, /), scalar arithmetic, and a generic pointwise map. */
 public final class Elementwise {
@@ -19,15 +21,11 @@ public final class Elementwise {
         Tensor.check(a.dtype == b.dtype, "%s of %s and %s tensors", op, a.dtype, b.dtype);
         int[] shape = Broadcast.shape(a.shape, b.shape);
         Tensor out = Tensor.zeros(a.dtype, shape);
-        int n = out.numel();
-        boolean flat = a.isContiguous() && b.isContiguous() && Arrays.equals(a.shape, shape) && Arrays.equals(b.shape, shape);
-        int[] ia = flat ? null : Broadcast.offsets(a, shape);
-        int[] ib = flat ? null : Broadcast.offsets(b, shape);
-        switch (a.dtype) {
-            case F32 -> Parallel.forRange(n, 1, (lo, hi) -> f32(op, a.f, ia, b.f, ib, out.f, lo, hi));
-            case F64 -> Parallel.forRange(n, 1, (lo, hi) -> f64(op, a.d, ia, b.d, ib, out.d, lo, hi));
-            case I64 -> throw new IllegalArgumentException(op + " of int64 tensors is not supported");
-        }
+        if (a.dtype == DType.I64) throw new IllegalArgumentException(op + " of int64 tensors is not supported");
+        Strided it = new Strided(shape, a, b);
+        int sa = it.innerStride[0], sb = it.innerStride[1];
+        if (a.dtype == DType.F32) it.forEach(1, (o, oi, len) -> f32(op, a.f, o[0], sa, b.f, o[1], sb, out.f, oi, len));
+        else it.forEach(1, (o, oi, len) -> f64(op, a.d, o[0], sa, b.d, o[1], sb, out.d, oi, len));
         return Autograd.record(out, g -> {
             if (a.requiresGrad) {
                 Tensor ga = switch (op) {
@@ -49,39 +47,59 @@ public final class Elementwise {
         }, a, b);
     }
 
-    private static void f32(Op op, float[] a, int[] ia, float[] b, int[] ib, float[] o, int lo, int hi) {
-        if (ia == null) {
-            switch (op) {
-                case ADD -> { for (int i = lo; i < hi; i++) o[i] = a[i] + b[i]; }
-                case SUB -> { for (int i = lo; i < hi; i++) o[i] = a[i] - b[i]; }
-                case MUL -> { for (int i = lo; i < hi; i++) o[i] = a[i] * b[i]; }
-                case DIV -> { for (int i = lo; i < hi; i++) o[i] = a[i] / b[i]; }
-            }
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private static FloatVector apply(Op op, FloatVector x, FloatVector y) {
+        return switch (op) {
+            case ADD -> x.add(y);
+            case SUB -> x.sub(y);
+            case MUL -> x.mul(y);
+            case DIV -> x.div(y);
+        };
+    }
+
+    private static float apply(Op op, float x, float y) {
+        return switch (op) {
+            case ADD -> x + y;
+            case SUB -> x - y;
+            case MUL -> x * y;
+            case DIV -> x / y;
+        };
+    }
+
+    /** o[oi..oi+len) = a[ai + j·sa] op b[bi + j·sb]; vector loops for unit or zero strides. */
+    private static void f32(Op op, float[] a, int ai, int sa, float[] b, int bi, int sb, float[] o, int oi, int len) {
+        int j = 0, L = S.length(), up = len - len % L;
+        if (sa == 1 && sb == 1) {
+            for (; j < up; j += L)
+                apply(op, FloatVector.fromArray(S, a, ai + j), FloatVector.fromArray(S, b, bi + j)).intoArray(o, oi + j);
+            for (; j < len; j++) o[oi + j] = apply(op, a[ai + j], b[bi + j]);
+        } else if (sa == 1 && sb == 0) {
+            float y = b[bi];
+            FloatVector vy = FloatVector.broadcast(S, y);
+            for (; j < up; j += L) apply(op, FloatVector.fromArray(S, a, ai + j), vy).intoArray(o, oi + j);
+            for (; j < len; j++) o[oi + j] = apply(op, a[ai + j], y);
+        } else if (sa == 0 && sb == 1) {
+            float x = a[ai];
+            FloatVector vx = FloatVector.broadcast(S, x);
+            for (; j < up; j += L) apply(op, vx, FloatVector.fromArray(S, b, bi + j)).intoArray(o, oi + j);
+            for (; j < len; j++) o[oi + j] = apply(op, x, b[bi + j]);
         } else {
             switch (op) {
-                case ADD -> { for (int i = lo; i < hi; i++) o[i] = a[ia[i]] + b[ib[i]]; }
-                case SUB -> { for (int i = lo; i < hi; i++) o[i] = a[ia[i]] - b[ib[i]]; }
-                case MUL -> { for (int i = lo; i < hi; i++) o[i] = a[ia[i]] * b[ib[i]]; }
-                case DIV -> { for (int i = lo; i < hi; i++) o[i] = a[ia[i]] / b[ib[i]]; }
+                case ADD -> { for (; j < len; j++) o[oi + j] = a[ai + j * sa] + b[bi + j * sb]; }
+                case SUB -> { for (; j < len; j++) o[oi + j] = a[ai + j * sa] - b[bi + j * sb]; }
+                case MUL -> { for (; j < len; j++) o[oi + j] = a[ai + j * sa] * b[bi + j * sb]; }
+                case DIV -> { for (; j < len; j++) o[oi + j] = a[ai + j * sa] / b[bi + j * sb]; }
             }
         }
     }
 
-    private static void f64(Op op, double[] a, int[] ia, double[] b, int[] ib, double[] o, int lo, int hi) {
-        if (ia == null) {
-            switch (op) {
-                case ADD -> { for (int i = lo; i < hi; i++) o[i] = a[i] + b[i]; }
-                case SUB -> { for (int i = lo; i < hi; i++) o[i] = a[i] - b[i]; }
-                case MUL -> { for (int i = lo; i < hi; i++) o[i] = a[i] * b[i]; }
-                case DIV -> { for (int i = lo; i < hi; i++) o[i] = a[i] / b[i]; }
-            }
-        } else {
-            switch (op) {
-                case ADD -> { for (int i = lo; i < hi; i++) o[i] = a[ia[i]] + b[ib[i]]; }
-                case SUB -> { for (int i = lo; i < hi; i++) o[i] = a[ia[i]] - b[ib[i]]; }
-                case MUL -> { for (int i = lo; i < hi; i++) o[i] = a[ia[i]] * b[ib[i]]; }
-                case DIV -> { for (int i = lo; i < hi; i++) o[i] = a[ia[i]] / b[ib[i]]; }
-            }
+    private static void f64(Op op, double[] a, int ai, int sa, double[] b, int bi, int sb, double[] o, int oi, int len) {
+        switch (op) {
+            case ADD -> { for (int j = 0; j < len; j++) o[oi + j] = a[ai + j * sa] + b[bi + j * sb]; }
+            case SUB -> { for (int j = 0; j < len; j++) o[oi + j] = a[ai + j * sa] - b[bi + j * sb]; }
+            case MUL -> { for (int j = 0; j < len; j++) o[oi + j] = a[ai + j * sa] * b[bi + j * sb]; }
+            case DIV -> { for (int j = 0; j < len; j++) o[oi + j] = a[ai + j * sa] / b[bi + j * sb]; }
         }
     }
 
@@ -126,12 +144,12 @@ public final class Elementwise {
     /** {@code f(a[i], b[i])} for two tensors of one shape, no autograd. */
     public static Tensor zip(Tensor a, Tensor b, DoubleBinaryOperator f) {
         Tensor.check(Arrays.equals(a.shape, b.shape), "zip of shapes %s and %s", Arrays.toString(a.shape), Arrays.toString(b.shape));
-        Tensor ca = a.contiguous(), cb = b.contiguous();
+        Tensor ca = a.contiguous(), cb = (b.dtype == a.dtype ? b : Autograd.noGrad(() -> b.detach().to(a.dtype))).contiguous();
         Tensor out = Tensor.zeros(a.dtype, a.shape);
         int n = out.numel();
         switch (a.dtype) {
-            case F32 -> Parallel.forRange(n, 8, (lo, hi) -> { for (int i = lo; i < hi; i++) out.f[i] = (float) f.applyAsDouble(ca.f[i], cb.getFlat(i)); });
-            case F64 -> Parallel.forRange(n, 8, (lo, hi) -> { for (int i = lo; i < hi; i++) out.d[i] = f.applyAsDouble(ca.d[i], cb.getFlat(i)); });
+            case F32 -> Parallel.forRange(n, 8, (lo, hi) -> { for (int i = lo; i < hi; i++) out.f[i] = (float) f.applyAsDouble(ca.f[i], cb.f[i]); });
+            case F64 -> Parallel.forRange(n, 8, (lo, hi) -> { for (int i = lo; i < hi; i++) out.d[i] = f.applyAsDouble(ca.d[i], cb.d[i]); });
             case I64 -> throw new IllegalArgumentException("zip of int64 tensors");
         }
         return out;

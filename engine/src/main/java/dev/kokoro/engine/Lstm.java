@@ -258,7 +258,12 @@ public final class Lstm {
                 Gemm.run(true, false, g4, h, rows, da, 0, g4, hPrev, 0, h, out[2], 0, h, false);
             }
             if (req(d.bIh) || req(d.bHh)) {
-                Tensor gb = da.sum(0, false);
+                Tensor gb = Tensor.zeros(dt, g4); // column sums of da
+                for (int r = 0; r < rows; r++)
+                    for (int j = 0; j < g4; j++) {
+                        if (dt == DType.F32) gb.f[j] += da.f[r * g4 + j];
+                        else gb.d[j] += da.d[r * g4 + j];
+                    }
                 out[3] = req(d.bIh) ? gb : null;
                 out[4] = req(d.bHh) ? (req(d.bIh) ? gb.copy() : gb) : null;
             }

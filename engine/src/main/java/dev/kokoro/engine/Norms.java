@@ -117,13 +117,13 @@ public final class Norms {
                 mean[r] = m;
                 rstd[r] = rs;
                 if (perRow) {
-                    double a = cs == null ? 1 : cs.getFlat(r), c0 = cb == null ? 0 : cb.getFlat(r);
+                    double a = cs == null ? 1 : f32 ? cs.f[r] : cs.d[r], c0 = cb == null ? 0 : f32 ? cb.f[r] : cb.d[r];
                     if (f32) affineRow32(cx.f, out.f, off, len, (float) m, (float) (rs * a), (float) c0);
                     else for (int i = off; i < off + len; i++) out.d[i] = (cx.d[i] - m) * rs * a + c0;
                 } else {
                     for (int j = 0; j < len; j++) {
-                        double xh = (cx.getFlat(off + j) - m) * rs;
-                        double yv = xh * (cs == null ? 1 : cs.getFlat(j)) + (cb == null ? 0 : cb.getFlat(j));
+                        double xh = ((f32 ? cx.f[off + j] : cx.d[off + j]) - m) * rs;
+                        double yv = xh * (cs == null ? 1 : f32 ? cs.f[j] : cs.d[j]) + (cb == null ? 0 : f32 ? cb.f[j] : cb.d[j]);
                         if (f32) out.f[off + j] = (float) yv;
                         else out.d[off + j] = yv;
                     }

@@ -78,7 +78,11 @@ public final class Tensor {
     public static Tensor randn(SplittableRandom rng, DType dtype, int... shape) {
         Tensor t = zeros(dtype, shape);
         int n = t.numel();
-        for (int i = 0; i < n; i++) t.setFlat(i, gaussian(rng));
+        switch (dtype) {
+            case F32 -> { for (int i = 0; i < n; i++) t.f[i] = (float) gaussian(rng); }
+            case F64 -> { for (int i = 0; i < n; i++) t.d[i] = gaussian(rng); }
+            case I64 -> { for (int i = 0; i < n; i++) t.l[i] = (long) gaussian(rng); }
+        }
         return t;
     }
 
@@ -86,7 +90,14 @@ public final class Tensor {
     public static Tensor rand(SplittableRandom rng, DType dtype, double lo, double hi, int... shape) {
         Tensor t = zeros(dtype, shape);
         int n = t.numel();
-        for (int i = 0; i < n; i++) t.setFlat(i, lo + (hi - lo) * rng.nextDouble());
+        for (int i = 0; i < n; i++) {
+            double v = lo + (hi - lo) * rng.nextDouble();
+            switch (dtype) {
+                case F32 -> t.f[i] = (float) v;
+                case F64 -> t.d[i] = v;
+                case I64 -> t.l[i] = (long) v;
+            }
+        }
         return t;
     }
 
@@ -249,9 +260,51 @@ public final class Tensor {
                 case I64 -> System.arraycopy(src.l, 0, l, 0, l.length);
             }
         } else {
-            for (int i = 0, n = numel(); i < n; i++) setFlat(i, src.getFlat(i));
+            // strided gather (with dtype conversion) row by row; destination may be a view too
+            Strided it = new Strided(shape, this, src);
+            int sd = it.innerStride[0], ss = it.innerStride[1];
+            it.forEach(1, (o, oi, len) -> copyRun(src, o[1], ss, this, o[0], sd, len));
         }
         return this;
+    }
+
+    /** dst[di + j·sd] = src[si + j·ss] for j < len, converting dtypes. */
+    private static void copyRun(Tensor src, int si, int ss, Tensor dst, int di, int sd, int len) {
+        switch (dst.dtype) {
+            case F32 -> {
+                float[] o = dst.f;
+                switch (src.dtype) {
+                    case F32 -> {
+                        if (ss == 1 && sd == 1) System.arraycopy(src.f, si, o, di, len);
+                        else for (int j = 0; j < len; j++) o[di + j * sd] = src.f[si + j * ss];
+                    }
+                    case F64 -> { for (int j = 0; j < len; j++) o[di + j * sd] = (float) src.d[si + j * ss]; }
+                    case I64 -> { for (int j = 0; j < len; j++) o[di + j * sd] = src.l[si + j * ss]; }
+                }
+            }
+            case F64 -> {
+                double[] o = dst.d;
+                switch (src.dtype) {
+                    case F32 -> { for (int j = 0; j < len; j++) o[di + j * sd] = src.f[si + j * ss]; }
+                    case F64 -> {
+                        if (ss == 1 && sd == 1) System.arraycopy(src.d, si, o, di, len);
+                        else for (int j = 0; j < len; j++) o[di + j * sd] = src.d[si + j * ss];
+                    }
+                    case I64 -> { for (int j = 0; j < len; j++) o[di + j * sd] = src.l[si + j * ss]; }
+                }
+            }
+            case I64 -> {
+                long[] o = dst.l;
+                switch (src.dtype) {
+                    case F32 -> { for (int j = 0; j < len; j++) o[di + j * sd] = (long) src.f[si + j * ss]; }
+                    case F64 -> { for (int j = 0; j < len; j++) o[di + j * sd] = (long) src.d[si + j * ss]; }
+                    case I64 -> {
+                        if (ss == 1 && sd == 1) System.arraycopy(src.l, si, o, di, len);
+                        else for (int j = 0; j < len; j++) o[di + j * sd] = src.l[si + j * ss];
+                    }
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------- copies and conversion
@@ -260,12 +313,7 @@ public final class Tensor {
     public Tensor contiguous() {
         if (isContiguous()) return this;
         Tensor out = zeros(dtype, shape);
-        int n = numel();
-        switch (dtype) {
-            case F32 -> { for (int i = 0; i < n; i++) out.f[i] = f[physical(i)]; }
-            case F64 -> { for (int i = 0; i < n; i++) out.d[i] = d[physical(i)]; }
-            case I64 -> { for (int i = 0; i < n; i++) out.l[i] = l[physical(i)]; }
-        }
+        out.copyFrom(this);
         return Autograd.record(out, g -> g, this);
     }
 

@@ -22,7 +22,8 @@ public final class WeightNorm {
             for (int r = lo; r < hi; r++) {
                 int off = r * len;
                 double s = 0;
-                for (int i = off; i < off + len; i++) { double x = cv.getFlat(i); s += x * x; }
+                if (v.dtype == DType.F32) { float[] a = cv.f; for (int i = off; i < off + len; i++) { double x = a[i]; s += x * x; } }
+                else { double[] a = cv.d; for (int i = off; i < off + len; i++) s += a[i] * a[i]; }
                 norm[r] = Math.sqrt(s);
                 double k = cg.getFlat(r) / norm[r];
                 if (v.dtype == DType.F32) for (int i = off; i < off + len; i++) w.f[i] = (float) (cv.f[i] * k);

@@ -18,6 +18,7 @@ final class Cli {
               surgery   write the checkpoint with the Mamba block grafted into predictor.text_encoder
               distill   text-only warm start: the Mamba block learns the original DurationEncoder
               train     fine-tune only the Mamba block on (text, wav) data (L1 log-mel + duration loss, AdamW)
+              voice     learn a voice pack for a speaker with the model frozen (only the style vector trains)
               export    original model + trained Mamba block -> .pth (kokoro layout) or .safetensors
               inspect   list a checkpoint's tensors, shapes and parameter counts
               demo      the embedded demo on a small random Kokoro (what runs with no arguments)
@@ -40,6 +41,7 @@ final class Cli {
                 case "distill" -> DistillCommand.run(rest);
                 case "train" -> TrainCommand.run(rest);
                 case "export" -> ExportCommand.run(rest);
+                case "voice" -> VoiceCommand.run(rest);
                 case "inspect" -> InspectCommand.run(rest);
                 case "demo" -> DemoCommand.run(rest);
                 default -> {

@@ -34,6 +34,7 @@ final class Prepare {
     /** audio at 24 kHz; given durations may be null. */
     Prepared example(String id, Tensor ids, Tensor refS, float[] audio, int[] given, DurationSource preferred) {
         int t = ids.size(1);
+        for (float v : audio) if (!Float.isFinite(v)) throw new IllegalArgumentException("the recording has NaN or infinite samples");
         long[] dur;
         DurationSource used;
         if (given != null) {
