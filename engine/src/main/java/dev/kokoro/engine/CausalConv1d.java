@@ -23,7 +23,7 @@ public final class CausalConv1d {
                 "causal conv1d: bias must be %s [%d], got %s %s", x.dtype, nd, bias == null ? null : bias.dtype,
                 bias == null ? "" : Arrays.toString(bias.shape()));
         int K = weight.size(1);
-        Tensor cx = x.contiguous(), cw = weight.contiguous(), cb = bias == null ? null : bias.contiguous();
+        Tensor cx = SelectiveScan.dense(x), cw = SelectiveScan.dense(weight), cb = SelectiveScan.dense(bias);
         Tensor out = Tensor.zeros(x.dtype, nb, nd, L);
         switch (x.dtype) {
             case F32 -> Parallel.forRange(nb * nd, 2L * K * L, (lo, hi) -> {
@@ -46,8 +46,8 @@ public final class CausalConv1d {
             case I64 -> throw new IllegalArgumentException("causal conv1d of int64 tensors");
         }
         return Autograd.record(out, g -> {
-            Tensor cg = g.contiguous();
-            boolean gx = cx.requiresGrad(), gw = cw.requiresGrad(), gb = cb != null && cb.requiresGrad();
+            Tensor cg = SelectiveScan.dense(g);
+            boolean gx = x.requiresGrad(), gw = weight.requiresGrad(), gb = bias != null && bias.requiresGrad();
             Tensor dx = gx ? Tensor.zeros(x.dtype, nb, nd, L) : null, dw = gw ? Tensor.zeros(x.dtype, nd, K) : null;
             Tensor db = gb ? Tensor.zeros(x.dtype, nd) : null;
             // channels in parallel: each owns its weight row, bias entry and input rows
@@ -94,10 +94,10 @@ public final class CausalConv1d {
                     }
                 });
             }
-            if (dx != null) Autograd.accumulate(cx, dx);
-            if (dw != null) Autograd.accumulate(cw, dw);
-            if (db != null) Autograd.accumulate(cb, db);
-        }, cx, cw, cb);
+            if (dx != null) Autograd.accumulate(x, dx);
+            if (dw != null) Autograd.accumulate(weight, dw);
+            if (db != null) Autograd.accumulate(bias, db);
+        }, x, weight, bias);
     }
 
     private static void pre32(float[] x, float[] w, float bias, int ro, int wo, int K, int L, float[] pre) {

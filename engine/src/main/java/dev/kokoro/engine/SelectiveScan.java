@@ -36,9 +36,8 @@ public final class SelectiveScan {
     public static Tensor scan(Tensor u, Tensor delta, Tensor A, Tensor Bm, Tensor Cm, Tensor D, Tensor z,
                               Tensor deltaBias, boolean deltaSoftplus) {
         Dims p = Dims.of(u, delta, A, Bm, Cm, D, z, deltaBias);
-        Tensor cu = u.contiguous(), cdelta = delta.contiguous(), cA = A.contiguous(), cB = Bm.contiguous(),
-                cC = Cm.contiguous(), cD = D == null ? null : D.contiguous(), cz = z == null ? null : z.contiguous(),
-                cbias = deltaBias == null ? null : deltaBias.contiguous();
+        Tensor cu = dense(u), cdelta = dense(delta), cA = dense(A), cB = dense(Bm), cC = dense(Cm), cD = dense(D), cz = dense(z),
+                cbias = dense(deltaBias);
         Tensor out;
         try (var s = Autograd.disable()) {
             out = switch (u.dtype) {
@@ -47,19 +46,44 @@ public final class SelectiveScan {
                 case I64 -> throw new IllegalArgumentException("selective scan of int64 tensors");
             };
         }
-        Tensor[] in = {cu, cdelta, cA, cB, cC, cD, cz, cbias};
+        Tensor[] in = {u, delta, A, Bm, Cm, D, z, deltaBias};
         return Autograd.record(out, g -> {
             boolean[] need = new boolean[in.length];
             boolean any = false;
             for (int i = 0; i < in.length; i++) any |= need[i] = in[i] != null && in[i].requiresGrad();
             if (!any) return;
-            Tensor cg = g.contiguous();
+            Tensor cg = dense(g);
             Tensor[] grads = switch (u.dtype) {
                 case F32 -> F32.backward(p, cg.f, cu.f, cdelta.f, cA.f, cB.f, cC.f, arr32(cD), arr32(cz), arr32(cbias), deltaSoftplus, need);
                 default -> F64.backward(p, cg.d, cu.d, cdelta.d, cA.d, cB.d, cC.d, arr64(cD), arr64(cz), arr64(cbias), deltaSoftplus, need);
             };
             for (int i = 0; i < in.length; i++) if (need[i]) Autograd.accumulate(in[i], grads[i]);
         }, in);
+    }
+
+    /**
+     * The values of {@code t} in row-major order without recording anything: {@code t} itself when it
+     * is contiguous, else a copy walked row by row (the Mamba block hands the scan transposed slices;
+     * gradients still go to {@code t} itself). Null stays null.
+     */
+    static Tensor dense(Tensor t) {
+        if (t == null || t.isContiguous()) return t;
+        Tensor out = Tensor.zeros(t.dtype, t.shape);
+        int n = t.shape.length, inner = t.shape[n - 1], is = t.strides[n - 1], rows = t.numel() / Math.max(inner, 1);
+        int[] idx = new int[n];
+        for (int r = 0, p = t.offset, q = 0; r < rows; r++, q += inner) {
+            switch (t.dtype) {
+                case F32 -> { for (int j = 0, src = p; j < inner; j++, src += is) out.f[q + j] = t.f[src]; }
+                case F64 -> { for (int j = 0, src = p; j < inner; j++, src += is) out.d[q + j] = t.d[src]; }
+                case I64 -> { for (int j = 0, src = p; j < inner; j++, src += is) out.l[q + j] = t.l[src]; }
+            }
+            for (int k = n - 2; k >= 0; k--) {   // odometer over the leading dims
+                if (++idx[k] < t.shape[k]) { p += t.strides[k]; break; }
+                p -= t.strides[k] * (t.shape[k] - 1);
+                idx[k] = 0;
+            }
+        }
+        return out;
     }
 
     private static float[] arr32(Tensor t) { return t == null ? null : t.f; }

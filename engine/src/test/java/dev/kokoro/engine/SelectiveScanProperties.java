@@ -129,4 +129,36 @@ class SelectiveScanProperties {
         Tensor y32 = SelectiveScan.scan(u.to(DType.F32), delta.to(DType.F32), A.to(DType.F32), B.to(DType.F32), C.to(DType.F32), null, null, null, true);
         assertEquals(55, y32.getFlat(1), 1e-5);
     }
+
+    /** Transposed and sliced views (as the Mamba block passes them) give the contiguous inputs' output and gradients. */
+    @Property(tries = 10)
+    void stridedViewsActLikeTheirValues(@ForAll @IntRange(min = 1, max = 3) int b, @ForAll @IntRange(min = 1, max = 6) int d,
+                                        @ForAll @IntRange(min = 1, max = 20) int n, @ForAll @IntRange(min = 1, max = 12) int l,
+                                        @ForAll boolean f32, @ForAll long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        DType dt = f32 ? DType.F32 : DType.F64;
+        // u, z: column slices of one [B, L, 2D] tensor, transposed; B, C: slices of a [B, L, N + N + 1] tensor, transposed
+        Tensor xz = Tensor.randn(rng, dt, b, l, 2 * d).requiresGrad(true), bc = Tensor.randn(rng, dt, b, l, 2 * n + 1).requiresGrad(true);
+        Tensor delta = Tensor.randn(rng, dt, b, l, d).requiresGrad(true);
+        Tensor A = Tensor.rand(rng, dt, -2, -0.1, d, n), D = Tensor.randn(rng, dt, d), bias = Tensor.randn(rng, dt, d);
+        java.util.function.Function<Boolean, Tensor> run = copy -> {
+            Tensor u = xz.slice(2, 0, d).transpose(1, 2), z = xz.slice(2, d, 2 * d).transpose(1, 2);
+            Tensor bm = bc.slice(2, 1, 1 + n).transpose(1, 2), cm = bc.slice(2, 1 + n, 1 + 2 * n).transpose(1, 2), de = delta.transpose(1, 2);
+            if (copy) { u = u.contiguous(); z = z.contiguous(); bm = bm.contiguous(); cm = cm.contiguous(); de = de.contiguous(); }
+            return SelectiveScan.scan(u, de, A, bm, cm, D, z, bias, true);
+        };
+        Tensor w = Tensor.randn(rng, dt, b, d, l);
+        Tensor y1 = run.apply(false);
+        y1.mul(w).sum().backward();
+        Tensor g1 = xz.grad(), h1 = bc.grad(), e1 = delta.grad();
+        xz.zeroGrad(); bc.zeroGrad(); delta.zeroGrad();
+        Tensor y2 = run.apply(true);
+        y2.mul(w).sum().backward();
+        assertEquals(0.0, GradCheck.relL2(y1, y2));
+        assertEquals(0.0, GradCheck.relL2(g1, xz.grad()));
+        assertEquals(0.0, GradCheck.relL2(h1, bc.grad()));
+        assertEquals(0.0, GradCheck.relL2(e1, delta.grad()));
+        Tensor x = xz.slice(2, d, 2 * d).transpose(1, 2), cw = Tensor.randn(rng, dt, d, 4);
+        assertEquals(0.0, GradCheck.relL2(CausalConv1d.apply(x, cw, bias, true), CausalConv1d.apply(x.contiguous(), cw, bias, true)));
+    }
 }

@@ -60,16 +60,16 @@ public final class Mamba extends Module {
         x = CausalConv1d.apply(x, conv1d.weight.get().reshape(dInner, dConv), conv1d.bias.get(), true);
         Tensor xDbl = Matmul.linear(x.transpose(1, 2), xProj.weight.get(), null);                      // [B, L, R + 2N]
         Tensor dt = Matmul.linear(xDbl.slice(2, 0, dtRank), dtProj.weight.get(), null);              // [B, L, d_inner]
-        dt = channelsFirst(dt, 0, dInner);
+        dt = dt.transpose(1, 2);
         Tensor bm = channelsFirst(xDbl, dtRank, dtRank + dState), cm = channelsFirst(xDbl, dtRank + dState, dtRank + 2 * dState);
         Tensor a = Elementwise.pointwise(aLog.get(), Math::exp, (v, e) -> e).neg();                   // A = −exp(A_log)
         Tensor y = SelectiveScan.scan(x, dt, a, bm, cm, d.get(), z, dtProj.bias.get(), true);          // [B, d_inner, L]
         return Matmul.linear(y.transpose(1, 2), outProj.weight.get(), null);
     }
 
-    /** t[:, :, c0:c1] of a [B, L, C] tensor as a contiguous [B, c1−c0, L]. */
+    /** t[:, :, c0:c1] of a [B, L, C] tensor as a [B, c1−c0, L] view (CausalConv1d and SelectiveScan read views directly). */
     private static Tensor channelsFirst(Tensor t, int c0, int c1) {
-        return t.slice(2, c0, c1).transpose(1, 2).contiguous();
+        return t.slice(2, c0, c1).transpose(1, 2);
     }
 
     static void check(boolean ok, String fmt, Object... args) {
