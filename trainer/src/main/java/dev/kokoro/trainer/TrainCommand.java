@@ -105,15 +105,7 @@ final class TrainCommand {
         TrainLoop.Step step = new TrainLoop.Step() {
             @Override
             public Losses run(int s) {
-                double tot = 0, m = 0, d = 0, f = 0, e = 0;
-                for (int j = 0; j < batch; j++) {
-                    Peft.Example ex = train.get(order.item(s, j, batch));
-                    Peft.Result r = Peft.loss(model, mel, ex, w);
-                    if (!r.parts().finite()) return r.parts();
-                    r.loss().mul(1.0 / batch).backward();
-                    tot += r.parts().total(); m += r.parts().mel(); d += r.parts().dur(); f += r.parts().f0(); e += r.parts().energy();
-                }
-                return new Losses(tot / batch, m / batch, d / batch, f / batch, e / batch);
+                return accumulate(model, mel, w, batch, j -> train.get(order.item(s, j, batch)));
             }
 
             @Override
@@ -130,6 +122,21 @@ final class TrainCommand {
                 s -> Validation.samples(model, probe.subList(0, Math.min(2, probe.size())), run, s));
         if (rc == 0) System.out.printf("done: %s (checkpoint), %s (log)%n", run.checkpoint(), run.dir.resolve("train.csv"));
         return rc;
+    }
+
+    /**
+     * Forward and backward of {@code batch} utterances ({@code pick.apply(j)}), each loss scaled by 1/batch so
+     * the gradients are the batch mean; returns the mean loss terms, or the first non-finite item's terms.
+     */
+    static Losses accumulate(KModel model, MelSpectrogram mel, Peft.Weights w, int batch, java.util.function.IntFunction<Peft.Example> pick) {
+        double tot = 0, m = 0, d = 0, f = 0, e = 0;
+        for (int j = 0; j < batch; j++) {
+            Peft.Result r = Peft.loss(model, mel, pick.apply(j), w);
+            if (!r.parts().finite()) return r.parts();
+            r.loss().mul(1.0 / batch).backward();
+            tot += r.parts().total(); m += r.parts().mel(); d += r.parts().dur(); f += r.parts().f0(); e += r.parts().energy();
+        }
+        return new Losses(tot / batch, m / batch, d / batch, f / batch, e / batch);
     }
 
     /** Reads, resamples, phonemizes and prepares targets; unusable items are reported and skipped. */

@@ -63,16 +63,7 @@ final class VoiceCommand {
         MelSpectrogram mel = new MelSpectrogram();
         int batch = Math.max(1, a.integer("batch"));
         TrainCommand.Batches order = new TrainCommand.Batches(tr.size(), a.integer("seed"));
-        TrainLoop.Step step = s -> {
-            double tot = 0, m = 0, d = 0, f = 0, e = 0;
-            for (int j = 0; j < batch; j++) {
-                Peft.Result r = Peft.loss(model, mel, tr.get(order.item(s, j, batch)), w);
-                if (!r.parts().finite()) return r.parts();
-                r.loss().mul(1.0 / batch).backward();
-                tot += r.parts().total(); m += r.parts().mel(); d += r.parts().dur(); f += r.parts().f0(); e += r.parts().energy();
-            }
-            return new Losses(tot / batch, m / batch, d / batch, f / batch, e / batch);
-        };
+        TrainLoop.Step step = s -> TrainCommand.accumulate(model, mel, w, batch, j -> tr.get(order.item(s, j, batch)));
         List<Peft.Example> probe = va.isEmpty() ? tr.subList(0, Math.min(2, tr.size())) : va;
         TrainLoop.Schedule sch = new TrainLoop.Schedule(a.integer("steps"), Math.max(1, a.integer("log-every")), a.integer("checkpoint-every"),
                 a.integer("valid-every"), a.integer("sample-every"), a.real("clip"));
