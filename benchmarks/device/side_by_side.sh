@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# On the GPU machine (device tool), from the repository root, with .device/{cuda,cpu,anchor} carried:
+# 1. CPU synthesis of the real-size random Kokoro, ours (SynthBench) and PyTorch's (pytorch_cpu_synth.py),
+#    at 2 and 16 threads, on the otherwise idle machine;
+# 2. benchmarks/gpu/run_on_device.sh: GPU tests of the kernels module and the scan benchmark beside mamba-ssm.
+# Logs go to $OUT.
+set -o pipefail
+OUT=${OUT:-/tmp/kokoro-out}
+mkdir -p "$OUT"
+JAVA=.device/cuda/jdk/bin/java
+CP=$(ls .device/cuda/lib/*.jar | grep -v console-standalone | tr '\n' ':').device/cpu/kokoro.jar:.device/cpu/trainer.jar:.device/cpu/bench.jar
+JOPTS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx24g"
+{ lscpu | grep -E "Model name|^CPU\(s\)|Thread|Core|Socket"; nproc; } | tee "$OUT/cpu.txt"
+echo "== CPU synthesis, ours"
+for t in 2 16; do
+  timeout 240 "$JAVA" $JOPTS -cp "$CP" dev.kokoro.bench.SynthBench --threads $t --reps 3 --warmup 1 2>&1 | grep -v WARNING | tee -a "$OUT/synth-ours.log" | grep -E "JSON|median|RTF" | tail -3
+done
+if [ -f .device/anchor/py/kokoro/model.py ]; then
+  echo "== CPU synthesis, PyTorch"
+  PYTHONPATH=.device/anchor/py REF_DIR=.device/anchor timeout 200 python3 .device/cpu/pytorch_cpu_synth.py 2 16 2>&1 | grep -v -i warn | tee "$OUT/synth-pytorch.log" | tail -3
+fi
+echo "== GPU kernels (tests and scan benchmark) at ${SECONDS} s"
+DEVICE_DIR=.device/cuda BUILD_DEADLINE=${BUILD_DEADLINE:-150} KILL_BUILD_ON_FAIL=0 OUT="$OUT" bash .device/cuda/run_on_device.sh 2>&1 | tail -60
+echo "all done at ${SECONDS} s"
