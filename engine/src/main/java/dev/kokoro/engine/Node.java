@@ -1,7 +1,7 @@
 package dev.kokoro.engine;
 
 /** One recorded op: the tensors it read and how to send its output's gradient back to them. */
-final class Node {
+public final class Node {
     final Tensor[] inputs;
     final Backward backward;
 
@@ -16,12 +16,12 @@ final class Node {
      * {@link Autograd#accumulate(Tensor, Tensor)} and skip inputs that do not require grad.
      */
     @FunctionalInterface
-    interface Backward {
+    public interface Backward {
         void apply(Tensor gradOutput);
     }
 
     @FunctionalInterface
-    interface Unary {
+    public interface Unary {
         Tensor apply(Tensor gradOutput);
     }
 }
