@@ -35,7 +35,7 @@ import java.util.Map;
  *     phone unit ↔ phone token 0 if the symbols are equal, 0.2 for near pairs ({@link #NEAR}), 0.6 if
  *     both are vowels or both consonants, 2.5 otherwise; silence ↔ pad 0, ↔ punctuation 0.05, ↔ space 0.1
  *     (so leading/trailing silence goes to the pads and a pause to a comma before a space); spn ↔ a run of
- *     tokens without breaks holding at least one phone 0.3; a token left out: mark/break/pad 0, phone 1
+ *     tokens without breaks holding at least one phone 0.3 (or, like a silence, ↔ a pad or break); a token left out: mark/break/pad 0, phone 1
  *     (it gets 0 frames); a unit left out: phone 1, silence or spn 0.5. Any other pairing is
  *     impossible.</li>
  * <li><b>Frames → tokens.</b> An interval's frames are split evenly over its units (floor of cumulative
