@@ -18,7 +18,7 @@ import java.util.Arrays;
  * Must run on the original (un-surgered) model.
  */
 final class Prepare {
-    enum DurationSource { GIVEN, DTW, STRETCH }
+    enum DurationSource { GIVEN, TEXTGRID, DTW, STRETCH }
 
     static final int FRAME = 600;
     private final KModel original;

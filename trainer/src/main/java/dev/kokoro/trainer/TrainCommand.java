@@ -1,6 +1,8 @@
 package dev.kokoro.trainer;
 
 import dev.kokoro.audio.MelSpectrogram;
+import dev.kokoro.audio.MfaDurations;
+import dev.kokoro.audio.TextGrid;
 import dev.kokoro.audio.Resampler;
 import dev.kokoro.audio.Wav;
 import dev.kokoro.engine.Autograd;
@@ -38,6 +40,7 @@ final class TrainCommand {
                 .option("seed", "N", "0", "seed for the Mamba initialisation and the data order")
                 .option("init", "FILE", null, "start the Mamba block from a distill/train checkpoint.safetensors")
                 .option("durations", "auto|dtw|stretch", "auto", "target durations when the data gives none: DTW against the original model's synthesis, or its durations stretched")
+                .option("textgrids", "DIR", null, "Montreal Forced Aligner output: <id>.TextGrid files (searched recursively) give the durations")
                 .option("w-mel", "X", "1", "weight of the log-mel L1 loss")
                 .option("w-dur", "X", "1", "weight of the duration L1 loss")
                 .option("w-ce", "X", "0", "weight of the per-bin duration cross-entropy (StyleTTS2)")
@@ -75,8 +78,9 @@ final class TrainCommand {
         G2pCache g2p = new G2pCache(run.dir.resolve("g2p.tsv"), Phonemizer::american);
         List<List<Dataset.Item>> split = data.split(a.real("valid-fraction"));
         Prepare prep = new Prepare(model);
-        List<Peft.Example> train = prepare("prepare train", split.get(0), prep, tokenizer, g2p, voice, durSource);
-        List<Peft.Example> valid = prepare("prepare valid", split.get(1), prep, tokenizer, g2p, voice, durSource);
+        Map<String, Path> grids = TextGrids.index(a.path("textgrids"));
+        List<Peft.Example> train = prepare("prepare train", split.get(0), prep, tokenizer, g2p, voice, durSource, grids);
+        List<Peft.Example> valid = prepare("prepare valid", split.get(1), prep, tokenizer, g2p, voice, durSource, grids);
         if (train.isEmpty()) throw new IOException(data.source() + ": no usable training item (see the messages above)");
         return fineTune(model, train, valid, run, a, modelPath.toString());
     }
@@ -141,7 +145,7 @@ final class TrainCommand {
 
     /** Reads, resamples, phonemizes and prepares targets; unusable items are reported and skipped. */
     static List<Peft.Example> prepare(String label, List<Dataset.Item> items, Prepare prep, Tokenizer tok, G2pCache g2p,
-                                      Voice voice, Prepare.DurationSource durSource) throws IOException {
+                                      Voice voice, Prepare.DurationSource durSource, Map<String, Path> grids) throws IOException {
         List<Peft.Example> out = new ArrayList<>();
         Progress p = new Progress(label, items.size());
         int done = 0, skipped = 0;
@@ -160,8 +164,13 @@ final class TrainCommand {
                 if (audio.length < 2 * Prepare.FRAME) throw new IllegalArgumentException("recording shorter than two frames");
                 Tensor idT = Tensor.of(ids, 1, ids.length);
                 Tensor refS = voice.style(n);
-                Prepare.Prepared pr = Autograd.noGrad(() -> prep.example(it.id(), idT, refS, audio, it.durations(), durSource));
-                sources.merge(pr.source(), 1, Integer::sum);
+                int[] given = it.durations();
+                Path grid = grids.get(it.id());
+                if (given == null && grid != null)
+                    given = MfaDurations.fromTextGrid(TextGrid.read(grid), phonemes, audio.length / Prepare.FRAME);
+                int[] dur = given;
+                Prepare.Prepared pr = Autograd.noGrad(() -> prep.example(it.id(), idT, refS, audio, dur, durSource));
+                sources.merge(it.durations() == null && grid != null ? Prepare.DurationSource.TEXTGRID : pr.source(), 1, Integer::sum);
                 out.add(pr.example());
             } catch (IOException | RuntimeException e) {
                 skipped++;

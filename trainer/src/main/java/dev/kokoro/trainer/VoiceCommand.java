@@ -44,8 +44,9 @@ final class VoiceCommand {
         List<List<Dataset.Item>> split = data.split(a.real("valid-fraction"));
         Prepare prep = new Prepare(model);
         Prepare.DurationSource src = a.str("durations").equals("stretch") ? Prepare.DurationSource.STRETCH : Prepare.DurationSource.DTW;
-        List<Peft.Example> train = TrainCommand.prepare("prepare train", split.get(0), prep, tok, g2p, start, src);
-        List<Peft.Example> valid = TrainCommand.prepare("prepare valid", split.get(1), prep, tok, g2p, start, src);
+        Map<String, Path> grids = TextGrids.index(a.path("textgrids"));
+        List<Peft.Example> train = TrainCommand.prepare("prepare train", split.get(0), prep, tok, g2p, start, src, grids);
+        List<Peft.Example> valid = TrainCommand.prepare("prepare valid", split.get(1), prep, tok, g2p, start, src, grids);
         if (train.isEmpty()) throw new IOException(data.source() + ": no usable training item");
 
         List<Integer> lengths = new ArrayList<>();

@@ -153,6 +153,34 @@ class CliTest {
     }
 
     @Test
+    void textGridsGiveTheDurations(@TempDir Path tmp) throws Exception {
+        assumeTrue(Espeak.available(), "espeak-ng not installed");
+        Path data = dataset(tmp, "Hello world.", "Another one.");
+        Path grids = Files.createDirectories(tmp.resolve("mfa/speaker"));
+        String[][] phones = {{"", "0", "0.05"}, {"HH", "0.05", "0.1"}, {"AH0", "0.1", "0.15"}, {"L", "0.15", "0.2"}, {"OW1", "0.2", "0.25"},
+                {"W", "0.25", "0.3"}, {"ER1", "0.3", "0.35"}, {"L", "0.35", "0.4"}, {"D", "0.4", "0.45"}, {"", "0.45", "0.5"}};
+        StringBuilder tg = new StringBuilder("File type = \"ooTextFile\"\nObject class = \"TextGrid\"\n\nxmin = 0\nxmax = 0.5\ntiers? <exists>\nsize = 1\nitem []:\n"
+                + "    item [1]:\n        class = \"IntervalTier\"\n        name = \"phones\"\n        xmin = 0\n        xmax = 0.5\n        intervals: size = " + phones.length + "\n");
+        for (int i = 0; i < phones.length; i++)
+            tg.append("        intervals [").append(i + 1).append("]:\n            xmin = ").append(phones[i][1]).append("\n            xmax = ")
+                    .append(phones[i][2]).append("\n            text = \"").append(phones[i][0]).append("\"\n");
+        Files.writeString(grids.resolve("utt0.TextGrid"), tg.toString());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        System.setOut(new PrintStream(out, true));
+        int rc;
+        try {
+            rc = cli("train", "--model", model.toString(), "--config", config.toString(), "--voice", voice.toString(), "--data", data.toString(),
+                    "--textgrids", tmp.resolve("mfa").toString(), "--out", tmp.resolve("run").toString(), "--steps", "1", "--batch", "1",
+                    "--valid-fraction", "0");
+        } finally {
+            System.setOut(old);
+        }
+        assertEquals(0, rc, out.toString());
+        assertTrue(out.toString().contains("TEXTGRID=1") && out.toString().contains("DTW=1"), out.toString());
+    }
+
+    @Test
     void parityPassesOnTheFixtureAndFailsWithAnImpossibleTolerance() throws Exception {
         assumeTrue(Fixtures.exists("kokoro-tiny.ref.safetensors"), "fixture missing");
         String ref = Fixtures.file("kokoro-tiny.ref.safetensors").toString();
