@@ -192,12 +192,16 @@ public final class Conv {
                     for (int c = 0; c < cl; c++)
                         for (int kk = 0; kk < k; kk++) wk[(kk * cs + i) * cl + c] = w[wo + i * rows() + c * k + kk];
             });
-            int chunk = Math.min(ts, Math.max(256, ((1 << 18) / cs + 31) / 32 * 32));
-            for (int t0 = 0; t0 < ts; t0 += chunk) {
-                int tc = Math.min(chunk, ts - t0);
-                for (int kk = 0; kk < k; kk++)
-                    Gemm.f32(false, false, cs, tc, cl, wk, kk * cs * cl, cl, lp, t0 + kk * dilation, tp, s, so + t0, ts, kk > 0);
-            }
+            // chunks spread over the cores (each chunk's K products nest their own tiles), so many threads
+            // do not pay a fork/join per small product
+            int chunk = Math.min(ts, Math.max(256, ((1 << 18) / cs + 31) / 32 * 32)), chunks = (ts + chunk - 1) / chunk;
+            Parallel.forRange(chunks, 2L * cs * cl * k * chunk, (q0, q1) -> {
+                for (int q = q0; q < q1; q++) {
+                    int t0 = q * chunk, tc = Math.min(chunk, ts - t0);
+                    for (int kk = 0; kk < k; kk++)
+                        Gemm.f32(false, false, cs, tc, cl, wk, kk * cs * cl, cl, lp, t0 + kk * dilation, tp, s, so + t0, ts, kk > 0);
+                }
+            });
         }
 
         /** L += col2im(Wᵀ · S). */
