@@ -57,9 +57,8 @@ public final class SynthBench {
             }
         }
         if (threads > 0)
-            System.setProperty("java.util.concurrent.ForkJoinPool.common.parallelism", Integer.toString(Math.max(threads - 1, 1)));
-        int used = threads == 1 ? 1 : Parallel.threads();
-        if (threads == 1) System.err.println("note: --threads 1 still lets the common pool have one worker; use taskset for a strict single core");
+            System.setProperty("java.util.concurrent.ForkJoinPool.common.parallelism", Integer.toString(threads - 1));
+        int used = Parallel.threads();
 
         KokoroConfig cfg;
         try (InputStream in = KModel.class.getResourceAsStream("/kokoro/config-v1_0.json")) {
@@ -114,11 +113,12 @@ public final class SynthBench {
         if (profile) {
             Timer timer = new Timer();
             synth(model, inputIds, refS, aln, timer);
-            System.out.println("per-module (one run, ms):");
+            System.out.println("per-module (one run): wall ms, share, process CPU ms (CPU/wall near the thread count = parallel)");
             double total = 0;
             for (var e : timer.ms.entrySet()) total += e.getValue();
             for (var e : timer.ms.entrySet())
-                System.out.printf(Locale.ROOT, "  %-34s %9.1f  %5.1f%%%n", e.getKey(), e.getValue(), 100 * e.getValue() / total);
+                System.out.printf(Locale.ROOT, "  %-42s %9.1f  %5.1f%%  %9.1f%n", e.getKey(), e.getValue(), 100 * e.getValue() / total,
+                        timer.cpuMs.get(e.getKey()));
             stages = timer.ms;
         }
         StringBuilder json = new StringBuilder("{");
@@ -188,15 +188,18 @@ public final class SynthBench {
 
     /** Wall-clock laps; trace maps whose put() closes a lap named after the module just finished. */
     static final class Timer {
-        final Map<String, Double> ms = new LinkedHashMap<>();
-        long last;
+        final Map<String, Double> ms = new LinkedHashMap<>(), cpuMs = new LinkedHashMap<>();
+        final com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long last, lastCpu;
 
-        void mark() { last = System.nanoTime(); }
+        void mark() { last = System.nanoTime(); lastCpu = os.getProcessCpuTime(); }
 
         void lap(String name) {
-            long now = System.nanoTime();
+            long now = System.nanoTime(), cpu = os.getProcessCpuTime();
             ms.merge(name, (now - last) / 1e6, Double::sum);
+            cpuMs.merge(name, (cpu - lastCpu) / 1e6, Double::sum);
             last = now;
+            lastCpu = cpu;
         }
 
         Map<String, Tensor> trace(String prefix) {

@@ -12,9 +12,16 @@ public final class Parallel {
         void run(int lo, int hi);
     }
 
+    /**
+     * Threads that compute: the common pool's workers plus the calling thread. Set it with
+     * {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism=N-1}; 0 there means one thread
+     * (the pool itself still reports a parallelism of 1 then, so the property is read too).
+     */
     public static int threads() {
-        return ForkJoinPool.getCommonPoolParallelism() + 1;
+        return SINGLE ? 1 : ForkJoinPool.getCommonPoolParallelism() + 1;
     }
+
+    private static final boolean SINGLE = "0".equals(System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism"));
 
     /**
      * Runs {@code body} over [0, n) in chunks; {@code costPerItem} (rough flops) decides whether

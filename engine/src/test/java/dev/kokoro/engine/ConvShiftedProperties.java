@@ -1,0 +1,40 @@
+package dev.kokoro.engine;
+
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * The float32 stride-1 conv1d path that sums K shifted GEMMs instead of building im2col columns (kernels of
+ * 5 or more, 16 or more channels each side), against the float64 defining sum: forward and gradients,
+ * with groups, batches, "same" and other paddings, dilations, and lengths spanning several column chunks
+ * (a chunk is 2^18 / Cout columns). The conv transpose's input gradient runs the same gather.
+ */
+class ConvShiftedProperties {
+
+    @Property(tries = 10)
+    void shiftedGemmConvMatchesFloat64(@ForAll @IntRange(min = 5, max = 11) int k, @ForAll @IntRange(min = 1, max = 5) int dilation,
+                                       @ForAll @IntRange(min = 0, max = 2) int padMode, @ForAll @IntRange(min = 1, max = 2) int groups,
+                                       @ForAll long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int cinG = 16 + rng.nextInt(8), coutG = 16 + rng.nextInt(120), b = 1 + rng.nextInt(2);
+        int same = dilation * (k - 1) / 2, padding = padMode == 0 ? same : padMode == 1 ? 0 : same + 3;
+        int t = dilation * (k - 1) + 1 + rng.nextInt(5000);
+        Tensor x = GradCheck.param(rng, b, cinG * groups, t);
+        Tensor w = GradCheck.param(rng, coutG * groups, cinG, k);
+        Tensor bias = GradCheck.param(rng, coutG * groups);
+        Function<Tensor[], Tensor> f = in -> Conv.conv1d(in[0], in[1], in[2], 1, padding, dilation, groups);
+        ConvProperties.checkF32(f, x, w, bias);
+    }
+
+    @Property(tries = 4)
+    void transposeInputGradientUsesTheSameGather(@ForAll @IntRange(min = 5, max = 9) int k, @ForAll long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Tensor x = GradCheck.param(rng, 1, 24, 700);
+        Tensor w = GradCheck.param(rng, 24, 20, k);
+        Tensor bias = GradCheck.param(rng, 20);
+        ConvProperties.checkF32(in -> Conv.convTranspose1d(in[0], in[1], in[2], 1, (k - 1) / 2, 0, 1, 1), x, w, bias);
+    }
+}
