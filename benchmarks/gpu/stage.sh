@@ -14,7 +14,7 @@ JAVA_HOME=$JAVA_HOME mvn -q -B -o -pl kernels -am test-compile
 mkdir -p "$DEST/lib"
 rm -f "$DEST"/lib/*.jar
 if [ ! -x "$DEST/jdk/bin/java" ]; then
-  "$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.incubator.vector,java.logging,jdk.unsupported,java.management,java.xml,jdk.zipfs \
+  "$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.incubator.vector,java.logging,jdk.unsupported,java.management,jdk.management,java.xml,jdk.zipfs \
     --strip-java-debug-attributes --strip-native-debug-symbols=exclude-debuginfo-files --no-man-pages --no-header-files \
     --compress=zip-6 --output "$DEST/jdk"
 fi
