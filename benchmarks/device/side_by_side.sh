@@ -3,7 +3,7 @@
 # 1. CPU synthesis of the real-size random Kokoro, ours (SynthBench) and PyTorch's (pytorch_cpu_synth.py),
 #    at 2 and 16 threads, on the otherwise idle machine;
 # 2. benchmarks/gpu/run_on_device.sh: GPU tests of the kernels module and the scan benchmark beside mamba-ssm.
-# Logs go to $OUT.
+# CPU_EXTRA=1 adds the DurationEncoder and PEFT-step CPU benchmarks; CPU_ONLY=1 skips the GPU part. Logs go to $OUT.
 set -o pipefail
 OUT=${OUT:-/tmp/kokoro-out}
 mkdir -p "$OUT"
@@ -19,6 +19,13 @@ if [ -f .device/anchor/py/kokoro/model.py ]; then
   echo "== CPU synthesis, PyTorch"
   PYTHONPATH=.device/anchor/py REF_DIR=.device/anchor timeout 200 python3 .device/cpu/pytorch_cpu_synth.py 2 16 2>&1 | grep -v -i warn | tee "$OUT/synth-pytorch.log" | tail -3
 fi
+if [ "${CPU_EXTRA:-0}" = 1 ]; then
+  echo "== DurationEncoder on the CPU: Mamba vs 3xBiLSTM (16 threads)"
+  timeout 200 "$JAVA" $JOPTS -Djava.util.concurrent.ForkJoinPool.common.parallelism=15 -cp "$CP" dev.kokoro.bench.MambaVsLstmBench 3 64,128,256,512 1,16 2>&1 | grep -v WARNING | tee "$OUT/durenc.log" | tail -10
+  echo "== PEFT training step on the CPU (16 threads)"
+  timeout 200 "$JAVA" $JOPTS -Djava.util.concurrent.ForkJoinPool.common.parallelism=15 -cp "$CP" dev.kokoro.bench.TrainBench 3 2>&1 | grep -v WARNING | tee "$OUT/train.log" | tail -3
+fi
+[ "${CPU_ONLY:-0}" = 1 ] && { echo "all done at ${SECONDS} s"; exit 0; }
 echo "== GPU kernels (tests and scan benchmark) at ${SECONDS} s"
 DEVICE_DIR=.device/cuda BUILD_DEADLINE=${BUILD_DEADLINE:-150} KILL_BUILD_ON_FAIL=0 OUT="$OUT" bash .device/cuda/run_on_device.sh 2>&1 | tail -60
 echo "all done at ${SECONDS} s"
