@@ -42,50 +42,92 @@ public final class Gemm {
         }
         int mPanels = (m + MR - 1) / MR;
         int kcMax = Math.min(KC, k), ncMax = Math.min(NC, n);
-        float[] ap = new float[mPanels * MR * kcMax];
-        float[] bp = new float[ceil(ncMax, NR) * NR * kcMax];
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = Math.min(KC, k - pc), p0 = pc;
-            boolean add = accumulate || pc > 0;
-            Parallel.forRange(mPanels, (long) MR * kc, (lo, hi) -> {
-                for (int q = lo; q < hi; q++) packA(ta, a, ao, lda, m, p0, kc, q, ap);
-            });
-            for (int jc = 0; jc < n; jc += NC) {
-                int nc = Math.min(NC, n - jc), j0 = jc;
-                int nPanels = ceil(nc, NR);
-                Parallel.forRange(nPanels, (long) NR * kc, (lo, hi) -> {
-                    for (int q = lo; q < hi; q++) packB(tb, b, bo, ldb, p0, kc, j0, nc, q, bp);
+        // op(B) with contiguous rows is read in place by the kernel (no packed copy); only its ragged
+        // last panel is packed, per tile task
+        boolean directB = !tb;
+        Scratch mine = Scratch.acquire();
+        try {
+            float[] ap = mine.a(mPanels * MR * kcMax);
+            float[] bp = directB ? null : mine.b(ceil(ncMax, NR) * NR * kcMax);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc), p0 = pc;
+                boolean add = accumulate || pc > 0;
+                Parallel.forRange(mPanels, (long) MR * kc, (lo, hi) -> {
+                    for (int q = lo; q < hi; q++) packA(ta, a, ao, lda, m, p0, kc, q, ap);
                 });
-                // Tiles of C: shrink them until both cores get a few each.
-                int tm = TILE_M_PANELS, tn = TILE_N_PANELS, threads = Parallel.threads();
-                while (ceil(mPanels, tm) * ceil(nPanels, tn) < 4 * threads && (tm > 1 || tn > 1)) {
-                    if (tm >= tn * 2 && tm > 1) tm = (tm + 1) / 2; else if (tn > 1) tn = (tn + 1) / 2; else tm = (tm + 1) / 2;
-                }
-                int tilesN = ceil(nPanels, tn), ftm = tm, ftn = tn;
-                Parallel.forRange(ceil(mPanels, tm) * tilesN, 2L * ftm * MR * ftn * NR * kc, (lo, hi) -> {
-                    float[] edge = new float[MR * NR];
-                    for (int t = lo; t < hi; t++) {
-                        int pm0 = (t / tilesN) * ftm, pm1 = Math.min(mPanels, pm0 + ftm);
-                        int pn0 = (t % tilesN) * ftn, pn1 = Math.min(nPanels, pn0 + ftn);
-                        for (int pn = pn0; pn < pn1; pn++) {
-                            int jj = pn * NR, cols = Math.min(NR, nc - jj), bOff = pn * NR * kc;
-                            for (int pm = pm0; pm < pm1; pm++) {
-                                int ii = pm * MR, rows = Math.min(MR, m - ii), aOff = pm * MR * kc;
-                                if (rows == MR && cols == NR) {
-                                    kernel(kc, ap, aOff, bp, bOff, c, co + ii * ldc + j0 + jj, ldc, add);
-                                } else {
-                                    kernel(kc, ap, aOff, bp, bOff, edge, 0, NR, false);
-                                    for (int r = 0; r < rows; r++) {
-                                        int ci = co + (ii + r) * ldc + j0 + jj;
-                                        for (int j = 0; j < cols; j++) c[ci + j] = add ? c[ci + j] + edge[r * NR + j] : edge[r * NR + j];
+                for (int jc = 0; jc < n; jc += NC) {
+                    int nc = Math.min(NC, n - jc), j0 = jc;
+                    int nPanels = ceil(nc, NR);
+                    if (!directB) Parallel.forRange(nPanels, (long) NR * kc, (lo, hi) -> {
+                        for (int q = lo; q < hi; q++) packB(tb, b, bo, ldb, p0, kc, j0, nc, q, bp);
+                    });
+                    // Tiles of C: shrink them until both cores get a few each.
+                    int tm = TILE_M_PANELS, tn = TILE_N_PANELS, threads = Parallel.threads();
+                    while (ceil(mPanels, tm) * ceil(nPanels, tn) < 4 * threads && (tm > 1 || tn > 1)) {
+                        if (tm >= tn * 2 && tm > 1) tm = (tm + 1) / 2; else if (tn > 1) tn = (tn + 1) / 2; else tm = (tm + 1) / 2;
+                    }
+                    int tilesN = ceil(nPanels, tn), ftm = tm, ftn = tn;
+                    Parallel.forRange(ceil(mPanels, tm) * tilesN, 2L * ftm * MR * ftn * NR * kc, (lo, hi) -> {
+                        Scratch sc = Scratch.acquire();
+                        try {
+                            float[] edge = sc.edge(MR * NR);
+                            for (int t = lo; t < hi; t++) {
+                                int pm0 = (t / tilesN) * ftm, pm1 = Math.min(mPanels, pm0 + ftm);
+                                int pn0 = (t % tilesN) * ftn, pn1 = Math.min(nPanels, pn0 + ftn);
+                                for (int pn = pn0; pn < pn1; pn++) {
+                                    int jj = pn * NR, cols = Math.min(NR, nc - jj);
+                                    float[] bsrc;
+                                    int bOff, bStride;
+                                    if (!directB) { bsrc = bp; bOff = pn * NR * kc; bStride = NR; }
+                                    else if (cols == NR) { bsrc = b; bOff = bo + p0 * ldb + j0 + jj; bStride = ldb; }
+                                    else { bsrc = sc.b(NR * kc); packB(false, b, bo, ldb, p0, kc, j0, nc, pn, bsrc, 0); bOff = 0; bStride = NR; }
+                                    for (int pm = pm0; pm < pm1; pm++) {
+                                        int ii = pm * MR, rows = Math.min(MR, m - ii), aOff = pm * MR * kc;
+                                        if (rows == MR && cols == NR) {
+                                            kernel(kc, ap, aOff, bsrc, bOff, bStride, c, co + ii * ldc + j0 + jj, ldc, add);
+                                        } else {
+                                            kernel(kc, ap, aOff, bsrc, bOff, bStride, edge, 0, NR, false);
+                                            for (int r = 0; r < rows; r++) {
+                                                int ci = co + (ii + r) * ldc + j0 + jj;
+                                                for (int j = 0; j < cols; j++) c[ci + j] = add ? c[ci + j] + edge[r * NR + j] : edge[r * NR + j];
+                                            }
+                                        }
                                     }
                                 }
                             }
+                        } finally {
+                            sc.release();
                         }
-                    }
-                });
+                    });
+                }
             }
+        } finally {
+            mine.release();
         }
+    }
+
+    /**
+     * Packing buffers reused across calls, one set per thread, grown as needed. A thread that re-enters
+     * Gemm while its set is in use (fork/join helping runs another task on a waiting thread) gets fresh
+     * arrays for that call.
+     */
+    private static class Scratch {
+        private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
+        private float[] a = new float[0], b = new float[0], edge = new float[0];
+        private boolean inUse;
+
+        static Scratch acquire() {
+            Scratch s = LOCAL.get();
+            if (s.inUse) return new Scratch() { @Override void release() {} };
+            s.inUse = true;
+            return s;
+        }
+
+        void release() { inUse = false; }
+
+        float[] a(int len) { return a.length >= len ? a : (a = new float[len]); }
+        float[] b(int len) { return b.length >= len ? b : (b = new float[len]); }
+        float[] edge(int len) { return edge.length >= len ? edge : (edge = new float[len]); }
     }
 
     private static int ceil(int a, int b) { return (a + b - 1) / b; }
@@ -113,7 +155,11 @@ public final class Gemm {
 
     /** Panel q of op(B) columns j0 + q·NR.. (within nc), k range [p0, p0 + kc), laid out [kc][NR], zero columns past nc. */
     private static void packB(boolean tb, float[] b, int bo, int ldb, int p0, int kc, int j0, int nc, int q, float[] bp) {
-        int jj = q * NR, cols = Math.min(NR, nc - jj), base = q * NR * kc, j = j0 + jj;
+        packB(tb, b, bo, ldb, p0, kc, j0, nc, q, bp, q * NR * kc);
+    }
+
+    private static void packB(boolean tb, float[] b, int bo, int ldb, int p0, int kc, int j0, int nc, int q, float[] bp, int base) {
+        int jj = q * NR, cols = Math.min(NR, nc - jj), j = j0 + jj;
         if (!tb) { // op(B)[p][j] = b[p·ldb + j]: contiguous rows
             for (int p = 0; p < kc; p++) {
                 int src = bo + (p0 + p) * ldb + j, dst = base + p * NR;
@@ -137,13 +183,13 @@ public final class Gemm {
         }
     }
 
-    /** C[6 × 2V] (+)= Ap-panel · Bp-panel over kc steps. */
-    private static void kernel(int kc, float[] ap, int aOff, float[] bp, int bOff,
+    /** C[6 × 2V] (+)= Ap-panel · B over kc steps; B's row p is bp[bOff + p·ldbp ..+NR) (packed: ldbp = NR). */
+    private static void kernel(int kc, float[] ap, int aOff, float[] bp, int bOff, int ldbp,
                                float[] c, int ci, int ldc, boolean add) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z,
                 c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-        for (int p = 0; p < kc; p++, aOff += MR, bOff += NR) {
+        for (int p = 0; p < kc; p++, aOff += MR, bOff += ldbp) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bOff);
             FloatVector b1 = FloatVector.fromArray(S, bp, bOff + V);
             FloatVector x = FloatVector.broadcast(S, ap[aOff]);

@@ -26,6 +26,17 @@ class GemmProperties {
             for (int t = 0; t < 4; t++) check(s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, t == 3, seed++);
     }
 
+    /** Products run from inside a parallel range (as Conv does) reuse per-thread packing buffers safely. */
+    @Test
+    void nestedInParallelRanges() {
+        for (int rep = 0; rep < 3; rep++) {
+            long base = 100 + rep * 16L;
+            Parallel.forRange(16, 1L << 24, (lo, hi) -> {
+                for (int q = lo; q < hi; q++) check(37 + q, 300 + 7 * q, 129 + q, q % 3 == 0, q % 2 == 0, q % 4 == 1, base + q);
+            });
+        }
+    }
+
     private static void check(int m, int n, int k, boolean ta, boolean tb, boolean accumulate, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         int padA = rng.nextInt(3), padB = rng.nextInt(3), padC = rng.nextInt(3);
