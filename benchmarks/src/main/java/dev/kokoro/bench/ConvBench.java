@@ -8,15 +8,19 @@ import java.util.SplittableRandom;
 
 /**
  * The generator's convolution shapes at 360 frames (9 s of audio), float32 forward, timed one by one:
- * GFLOP/s = 2·Cout·Cin·K·Tout / time (median of reps). {@code --threads N} as in SynthBench.
+ * GFLOP/s = 2·Cout·Cin·K·Tout / time (median of reps). {@code --threads N} as in SynthBench;
+ * {@code --backward} times forward plus the input gradient (weights frozen, as in fine-tuning) and counts
+ * twice the flops.
  */
 public final class ConvBench {
     public static void main(String[] args) {
         int threads = -1, reps = 5;
+        boolean backward = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--backward" -> backward = true;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -39,11 +43,14 @@ public final class ConvBench {
         for (Object[] s : shapes) {
             boolean tr = (boolean) s[1];
             int cin = (int) s[2], cout = (int) s[3], k = (int) s[4], stride = (int) s[5], pad = (int) s[6], dil = (int) s[7], t = (int) s[8];
-            Tensor x = rand(rng, 1, cin, t);
+            Tensor x = rand(rng, 1, cin, t).requiresGrad(backward);
             Tensor w = tr ? rand(rng, cin, cout, k) : rand(rng, cout, cin, k);
             Tensor bias = rand(rng, cout);
-            Runnable run = tr ? () -> Conv.convTranspose1d(x, w, bias, stride, pad, 0, 1, dil)
-                              : () -> Conv.conv1d(x, w, bias, stride, pad, dil, 1);
+            boolean bw = backward;
+            Runnable run = () -> {
+                Tensor y = tr ? Conv.convTranspose1d(x, w, bias, stride, pad, 0, 1, dil) : Conv.conv1d(x, w, bias, stride, pad, dil, 1);
+                if (bw) { y.backward(y); x.zeroGrad(); }
+            };
             run.run();
             run.run();
             double[] ms = new double[reps];
@@ -55,7 +62,7 @@ public final class ConvBench {
             java.util.Arrays.sort(ms);
             double med = ms[reps / 2];
             int tOut = tr ? (t - 1) * stride - 2 * pad + dil * (k - 1) + 1 : (t + 2 * pad - dil * (k - 1) - 1) / stride + 1;
-            long flops = 2L * cout * cin * k * (tr ? t : tOut);
+            long flops = (backward ? 4L : 2L) * cout * cin * k * (tr ? t : tOut);
             totalMs += med;
             System.out.printf(Locale.ROOT, "%-28s %8.2f ms %7.1f GFLOP/s%n", s[0], med, flops / med / 1e6);
         }

@@ -38,7 +38,9 @@ public final class Conv {
             Tensor gy = g.contiguous();
             if (x.requiresGrad) {
                 Tensor gx = Tensor.zeros(x.dtype, b, cin, t);
-                geo.scatter(gx, cw, gy);
+                Geometry flip = x.dtype == DType.F32 ? geo.flipped() : null;
+                if (flip != null) flip.gather(gx, geo.flipWeight(cw), gy);
+                else geo.scatter(gx, cw, gy);
                 Autograd.accumulate(x, gx);
             }
             if (w.requiresGrad) {
@@ -206,6 +208,29 @@ public final class Conv {
                         Gemm.f32(false, false, cs, tc, cl, wk, kk * cs * cl, cl, lp, t0 + kk * dilation, tp, s, so + t0, ts, kk > 0);
                 }
             });
+        }
+
+        /**
+         * A stride-1 conv's input gradient is itself a stride-1 conv: gL[c, t] = Σ_{i,kk} W[i, c, kk] ·
+         * gS[i, t + padding − kk·dilation], i.e. gS convolved with W's channels swapped and taps reversed
+         * at padding dilation·(k−1) − padding. Returns that conv's geometry when the float32 shifted-GEMM
+         * path would run it, else null.
+         */
+        Geometry flipped() {
+            if (stride != 1 || padding > dilation * (k - 1) || !shifted()) return null;
+            return new Geometry(batch, groups, cl, cs, k, tl, ts, 1, dilation * (k - 1) - padding, dilation);
+        }
+
+        /** W [groups·cs, cl, k] → W' [groups·cl, cs, k] with W'[g·cl + c, i, kk] = W[g·cs + i, c, k−1−kk] (float32). */
+        Tensor flipWeight(Tensor w) {
+            float[] src = w.f, dst = new float[src.length];
+            for (int g = 0; g < groups; g++)
+                for (int i = 0; i < cs; i++)
+                    for (int c = 0; c < cl; c++) {
+                        int from = ((g * cs + i) * cl + c) * k, to = ((g * cl + c) * cs + i) * k;
+                        for (int kk = 0; kk < k; kk++) dst[to + kk] = src[from + k - 1 - kk];
+                    }
+            return Tensor.of(dst, groups * cl, cs, k);
         }
 
         /** L += col2im(Wᵀ · S). */
