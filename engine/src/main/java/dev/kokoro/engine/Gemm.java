@@ -61,10 +61,13 @@ public final class Gemm {
                     if (!directB) Parallel.forRange(nPanels, (long) NR * kc, (lo, hi) -> {
                         for (int q = lo; q < hi; q++) packB(tb, b, bo, ldb, p0, kc, j0, nc, q, bp);
                     });
-                    // Tiles of C: shrink them until both cores get a few each.
-                    int tm = TILE_M_PANELS, tn = TILE_N_PANELS, threads = Parallel.threads();
+                    // Tiles of C: shrink them until both cores get a few each. B read in place: a tile spans
+                    // all of A's panels (packed A stays in L2) so each strided B panel comes from memory once.
+                    int tm = directB ? Math.max(1, Math.min(mPanels, (96 << 10) / (MR * kc))) : TILE_M_PANELS;
+                    int tn = TILE_N_PANELS, threads = Parallel.threads();
                     while (ceil(mPanels, tm) * ceil(nPanels, tn) < 4 * threads && (tm > 1 || tn > 1)) {
-                        if (tm >= tn * 2 && tm > 1) tm = (tm + 1) / 2; else if (tn > 1) tn = (tn + 1) / 2; else tm = (tm + 1) / 2;
+                        if (directB) { if (tn > 1) tn = (tn + 1) / 2; else tm = (tm + 1) / 2; }
+                        else if (tm >= tn * 2 && tm > 1) tm = (tm + 1) / 2; else if (tn > 1) tn = (tn + 1) / 2; else tm = (tm + 1) / 2;
                     }
                     int tilesN = ceil(nPanels, tn), ftm = tm, ftn = tn;
                     Parallel.forRange(ceil(mPanels, tm) * tilesN, 2L * ftm * MR * ftn * NR * kc, (lo, hi) -> {
