@@ -18,6 +18,9 @@ import java.util.Arrays;
 public final class Conv {
     private Conv() {}
 
+    /** Floats of S per column chunk of the shifted-GEMM gather (measured best of 2^17..2^20 with ConvBench); tests lower it. */
+    static int shiftedChunk = 1 << 20;
+
     /** F.conv1d: x [B, Cin, T], w [Cout, Cin/groups, K], bias [Cout] or null. */
     public static Tensor conv1d(Tensor x, Tensor w, Tensor bias, int stride, int padding, int dilation, int groups) {
         Tensor.check(x.dim() == 3 && w.dim() == 3, "conv1d: input %s, weight %s (want [B, Cin, T] and [Cout, Cin/groups, K])",
@@ -182,9 +185,9 @@ public final class Conv {
         boolean shifted() { return stride == 1 && k >= 3 && cs >= 16 && cl >= 16; }
 
         /**
-         * Stride-1 gather without im2col: S = Σ_kk W_kk · Lpad[:, kk·dilation ..], W_kk = W[:, :, kk] as a
-         * [cs, cl] matrix and Lpad = L zero-padded by {@code padding} on both sides; each term is a GEMM whose
-         * B is a plain shifted view of Lpad. Column chunks keep the block of S being summed into in cache.
+         * Stride-1 gather without im2col: S = W · B where row c·k + kk of B is the shifted view
+         * Lpad[c, kk·dilation ..] of L zero-padded by {@code padding} on both sides; Gemm.f32Rows reads those
+         * rows in place, so the whole conv is one product of depth cl·k per column chunk.
          */
         void shifted32(float[] s, float[] w, float[] l, int g, int b) {
             int tp = tl + 2 * padding, lo = lOff(b, g), wo = wOff(g), so = sOff(b, g);
@@ -192,20 +195,19 @@ public final class Conv {
             Parallel.forRange(cl, tl, (c0, c1) -> {
                 for (int c = c0; c < c1; c++) System.arraycopy(l, lo + c * tl, lp, c * tp + padding, tl);
             });
-            float[] wk = new float[k * cs * cl];
-            Parallel.forRange(cs, (long) cl * k, (i0, i1) -> {
-                for (int i = i0; i < i1; i++)
-                    for (int c = 0; c < cl; c++)
-                        for (int kk = 0; kk < k; kk++) wk[(kk * cs + i) * cl + c] = w[wo + i * rows() + c * k + kk];
-            });
-            // chunks spread over the cores (each chunk's K products nest their own tiles), so many threads
-            // do not pay a fork/join per small product
-            int chunk = Math.min(ts, Math.max(256, ((1 << 18) / cs + 31) / 32 * 32)), chunks = (ts + chunk - 1) / chunk;
+            // B row c·k + kk of the product is Lpad[c, kk·dilation ..]: W keeps its layout as A [cs, cl·k]
+            int[] rowOff = new int[cl * k];
+            for (int c = 0; c < cl; c++)
+                for (int kk = 0; kk < k; kk++) rowOff[c * k + kk] = c * tp + kk * dilation;
+            // column chunks of shiftedChunk / cs; they are spread over the cores (each chunk's
+            // product nests its own tiles)
+            int chunk = Math.min(ts, Math.max(256, (shiftedChunk / cs + 31) / 32 * 32)), chunks = (ts + chunk - 1) / chunk;
             Parallel.forRange(chunks, 2L * cs * cl * k * chunk, (q0, q1) -> {
                 for (int q = q0; q < q1; q++) {
                     int t0 = q * chunk, tc = Math.min(chunk, ts - t0);
-                    for (int kk = 0; kk < k; kk++)
-                        Gemm.f32(false, false, cs, tc, cl, wk, kk * cs * cl, cl, lp, t0 + kk * dilation, tp, s, so + t0, ts, kk > 0);
+                    int[] shifted = new int[rowOff.length];
+                    for (int r = 0; r < rowOff.length; r++) shifted[r] = rowOff[r] + t0;
+                    Gemm.f32Rows(cs, tc, cl * k, w, wo, rows(), lp, shifted, s, so + t0, ts, false);
                 }
             });
         }

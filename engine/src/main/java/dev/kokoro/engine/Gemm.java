@@ -40,6 +40,32 @@ public final class Gemm {
             small(ta, tb, m, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
             return;
         }
+        blocked(ta, tb, m, n, k, a, ao, lda, b, bo, ldb, null, c, co, ldc, accumulate);
+    }
+
+    /**
+     * {@code C (+)= A · B} with A m×k row-major and B given by row offsets: B[p][j] = b[rowOff[p] + j].
+     * Rows are read in place, so a convolution's shifted, dilated views of one padded signal form a
+     * single product of depth (channels × taps) with no im2col copy.
+     */
+    public static void f32Rows(int m, int n, int k, float[] a, int ao, int lda, float[] b, int[] rowOff,
+                               float[] c, int co, int ldc, boolean accumulate) {
+        if (m <= 0 || n <= 0) return;
+        if (rowOff.length < k) throw new IllegalArgumentException("f32Rows: " + rowOff.length + " row offsets for depth " + k);
+        if (m < MR || k <= 0 || (long) m * n * k < 16_384) {
+            for (int i = 0; i < m; i++) {
+                int ci = co + i * ldc;
+                if (!accumulate) java.util.Arrays.fill(c, ci, ci + n, 0f);
+                for (int p = 0; p < k; p++) axpy(a[ao + i * lda + p], b, rowOff[p], c, ci, n);
+            }
+            return;
+        }
+        blocked(false, false, m, n, k, a, ao, lda, b, 0, 0, rowOff, c, co, ldc, accumulate);
+    }
+
+    /** The packed, register-blocked product; rowOff != null: B rows at b[rowOff[p] ..] (not transposed). */
+    private static void blocked(boolean ta, boolean tb, int m, int n, int k, float[] a, int ao, int lda,
+                                float[] b, int bo, int ldb, int[] rowOff, float[] c, int co, int ldc, boolean accumulate) {
         int mPanels = (m + MR - 1) / MR;
         int kcMax = Math.min(KC, k), ncMax = Math.min(NC, n);
         // op(B) with contiguous rows is read in place by the kernel (no packed copy); only its ragged
@@ -63,7 +89,11 @@ public final class Gemm {
                     });
                     // Tiles of C: shrink them until both cores get a few each. B read in place: a tile spans
                     // all of A's panels (packed A stays in L2) so each strided B panel comes from memory once.
-                    int tm = directB ? Math.max(1, Math.min(mPanels, (96 << 10) / (MR * kc))) : TILE_M_PANELS;
+                    int tm = TILE_M_PANELS;
+                    if (directB) { // equal tiles of at most ~384 KB of packed A
+                        int most = Math.max(1, (96 << 10) / (MR * kc)), parts = ceil(mPanels, most);
+                        tm = ceil(mPanels, parts);
+                    }
                     int tn = TILE_N_PANELS, threads = Parallel.threads();
                     while (ceil(mPanels, tm) * ceil(nPanels, tn) < 4 * threads && (tm > 1 || tn > 1)) {
                         if (directB) { if (tn > 1) tn = (tn + 1) / 2; else tm = (tm + 1) / 2; }
@@ -81,15 +111,20 @@ public final class Gemm {
                                     int jj = pn * NR, cols = Math.min(NR, nc - jj);
                                     float[] bsrc;
                                     int bOff, bStride;
+                                    boolean viaRows = rowOff != null && cols == NR;
                                     if (!directB) { bsrc = bp; bOff = pn * NR * kc; bStride = NR; }
+                                    else if (viaRows) { bsrc = b; bOff = j0 + jj; bStride = 0; }
                                     else if (cols == NR) { bsrc = b; bOff = bo + p0 * ldb + j0 + jj; bStride = ldb; }
-                                    else { bsrc = sc.b(NR * kc); packB(false, b, bo, ldb, p0, kc, j0, nc, pn, bsrc, 0); bOff = 0; bStride = NR; }
+                                    else if (rowOff == null) { bsrc = sc.b(NR * kc); packB(false, b, bo, ldb, p0, kc, j0, nc, pn, bsrc, 0); bOff = 0; bStride = NR; }
+                                    else { bsrc = sc.b(NR * kc); packRows(b, rowOff, p0, kc, j0 + jj, cols, bsrc); bOff = 0; bStride = NR; }
                                     for (int pm = pm0; pm < pm1; pm++) {
                                         int ii = pm * MR, rows = Math.min(MR, m - ii), aOff = pm * MR * kc;
                                         if (rows == MR && cols == NR) {
-                                            kernel(kc, ap, aOff, bsrc, bOff, bStride, c, co + ii * ldc + j0 + jj, ldc, add);
+                                            if (viaRows) kernelRows(kc, ap, aOff, bsrc, rowOff, p0, bOff, c, co + ii * ldc + j0 + jj, ldc, add);
+                                            else kernel(kc, ap, aOff, bsrc, bOff, bStride, c, co + ii * ldc + j0 + jj, ldc, add);
                                         } else {
-                                            kernel(kc, ap, aOff, bsrc, bOff, bStride, edge, 0, NR, false);
+                                            if (viaRows) kernelRows(kc, ap, aOff, bsrc, rowOff, p0, bOff, edge, 0, NR, false);
+                                            else kernel(kc, ap, aOff, bsrc, bOff, bStride, edge, 0, NR, false);
                                             for (int r = 0; r < rows; r++) {
                                                 int ci = co + (ii + r) * ldc + j0 + jj;
                                                 for (int j = 0; j < cols; j++) c[ci + j] = add ? c[ci + j] + edge[r * NR + j] : edge[r * NR + j];
@@ -184,6 +219,46 @@ public final class Gemm {
                 }
             }
         }
+    }
+
+    /** The ragged last panel of a row-offset B: bp[p·NR + x] = b[rowOff[p0 + p] + j + x], zero past cols. */
+    private static void packRows(float[] b, int[] rowOff, int p0, int kc, int j, int cols, float[] bp) {
+        for (int p = 0; p < kc; p++) {
+            int src = rowOff[p0 + p] + j, dst = p * NR;
+            for (int x = 0; x < cols; x++) bp[dst + x] = b[src + x];
+            for (int x = cols; x < NR; x++) bp[dst + x] = 0f;
+        }
+    }
+
+    /** As {@link #kernel}, B's row p at b[rowOff[p0 + p] + j]. */
+    private static void kernelRows(int kc, float[] ap, int aOff, float[] b, int[] rowOff, int p0, int j,
+                                   float[] c, int ci, int ldc, boolean add) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z,
+                c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+        for (int p = 0; p < kc; p++, aOff += MR) {
+            int bOff = rowOff[p0 + p] + j;
+            FloatVector b0 = FloatVector.fromArray(S, b, bOff);
+            FloatVector b1 = FloatVector.fromArray(S, b, bOff + V);
+            FloatVector x = FloatVector.broadcast(S, ap[aOff]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[aOff + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[aOff + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[aOff + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[aOff + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap[aOff + 5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+        }
+        store(c00, c01, c, ci, add);
+        store(c10, c11, c, ci + ldc, add);
+        store(c20, c21, c, ci + 2 * ldc, add);
+        store(c30, c31, c, ci + 3 * ldc, add);
+        store(c40, c41, c, ci + 4 * ldc, add);
+        store(c50, c51, c, ci + 5 * ldc, add);
     }
 
     /** C[6 × 2V] (+)= Ap-panel · B over kc steps; B's row p is bp[bOff + p·ldbp ..+NR) (packed: ldbp = NR). */
