@@ -21,6 +21,9 @@ public final class Conv {
     /** Floats of S per column chunk of the shifted-GEMM gather (measured best of 2^17..2^20 with ConvBench); tests lower it. */
     static int shiftedChunk = 1 << 20;
 
+    /** The zero-padded copy of L the shifted gather reads, kept per thread between calls (the generator's run to 22 MB). */
+    private static final ThreadLocal<float[]> PADDED = new ThreadLocal<>();
+
     /** F.conv1d: x [B, Cin, T], w [Cout, Cin/groups, K], bias [Cout] or null. */
     public static Tensor conv1d(Tensor x, Tensor w, Tensor bias, int stride, int padding, int dilation, int groups) {
         Tensor.check(x.dim() == 3 && w.dim() == 3, "conv1d: input %s, weight %s (want [B, Cin, T] and [Cout, Cin/groups, K])",
@@ -191,9 +194,15 @@ public final class Conv {
          */
         void shifted32(float[] s, float[] w, float[] l, int g, int b) {
             int tp = tl + 2 * padding, lo = lOff(b, g), wo = wOff(g), so = sOff(b, g);
-            float[] lp = new float[cl * tp];
+            float[] held = PADDED.get(), lp = held != null && held.length >= cl * tp ? held : new float[cl * tp];
+            PADDED.remove(); // a nested call on this thread (fork/join helping) gets its own buffer
             Parallel.forRange(cl, tl, (c0, c1) -> {
-                for (int c = c0; c < c1; c++) System.arraycopy(l, lo + c * tl, lp, c * tp + padding, tl);
+                for (int c = c0; c < c1; c++) {
+                    int row = c * tp;
+                    Arrays.fill(lp, row, row + padding, 0f);
+                    System.arraycopy(l, lo + c * tl, lp, row + padding, tl);
+                    Arrays.fill(lp, row + padding + tl, row + tp, 0f);
+                }
             });
             // B row c·k + kk of the product is Lpad[c, kk·dilation ..]: W keeps its layout as A [cs, cl·k]
             int[] rowOff = new int[cl * k];
@@ -210,6 +219,7 @@ public final class Conv {
                     Gemm.f32Rows(cs, tc, cl * k, w, wo, rows(), lp, shifted, s, so + t0, ts, false);
                 }
             });
+            PADDED.set(lp);
         }
 
         /**
