@@ -209,13 +209,16 @@ public final class Gemm {
                     for (int x = cols; x < NR; x++) bp[dst + x] = 0f;
                 }
             }
-        } else { // op(B)[p][j] = b[j·ldb + p]
-            for (int x = 0; x < NR; x++) {
-                if (x < cols) {
-                    int src = bo + (j + x) * ldb + p0;
-                    for (int p = 0; p < kc; p++) bp[base + p * NR + x] = b[src + p];
-                } else {
-                    for (int p = 0; p < kc; p++) bp[base + p * NR + x] = 0f;
+        } else { // op(B)[p][j] = b[j·ldb + p]; blocks of 16 k steps keep the written lines in L1
+            for (int pb = 0; pb < kc; pb += 16) {
+                int pe = Math.min(kc, pb + 16);
+                for (int x = 0; x < NR; x++) {
+                    if (x < cols) {
+                        int src = bo + (j + x) * ldb + p0;
+                        for (int p = pb; p < pe; p++) bp[base + p * NR + x] = b[src + p];
+                    } else {
+                        for (int p = pb; p < pe; p++) bp[base + p * NR + x] = 0f;
+                    }
                 }
             }
         }
