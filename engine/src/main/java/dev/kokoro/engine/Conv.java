@@ -18,6 +18,12 @@ import java.util.Arrays;
 public final class Conv {
     private Conv() {}
 
+    /** Floats of S per column chunk of the shifted-GEMM gather (measured best of 2^17..2^20 with ConvBench); tests lower it. */
+    static int shiftedChunk = 1 << 20;
+
+    /** The zero-padded copy of L the shifted gather reads, kept per thread between calls (the generator's run to 22 MB). */
+    private static final ThreadLocal<float[]> PADDED = new ThreadLocal<>();
+
     /** F.conv1d: x [B, Cin, T], w [Cout, Cin/groups, K], bias [Cout] or null. */
     public static Tensor conv1d(Tensor x, Tensor w, Tensor bias, int stride, int padding, int dilation, int groups) {
         Tensor.check(x.dim() == 3 && w.dim() == 3, "conv1d: input %s, weight %s (want [B, Cin, T] and [Cout, Cin/groups, K])",
@@ -38,7 +44,9 @@ public final class Conv {
             Tensor gy = g.contiguous();
             if (x.requiresGrad) {
                 Tensor gx = Tensor.zeros(x.dtype, b, cin, t);
-                geo.scatter(gx, cw, gy);
+                Geometry flip = x.dtype == DType.F32 ? geo.flipped() : null;
+                if (flip != null) flip.gather(gx, geo.flipWeight(cw), gy);
+                else geo.scatter(gx, cw, gy);
                 Autograd.accumulate(x, gx);
             }
             if (w.requiresGrad) {
@@ -172,36 +180,69 @@ public final class Conv {
             });
         }
 
-        /** Stride 1, a wide kernel and channels enough for GEMMs of depth cl: K shifted products instead of im2col (measured: ~10-15% faster at k 7-11, no gain at k 3). */
-        boolean shifted() { return stride == 1 && k >= 5 && cs >= 16 && cl >= 16; }
+        /**
+         * Stride 1, k ≥ 3 and channels enough for GEMMs of depth cl: K shifted products instead of im2col
+         * (measured with ConvBench, 2 threads: ~10-15% faster at k 7-11; at k 3 ~25% faster for 128 ch over
+         * T 43,200 once Gemm reads B in place, about even for 256 ch over T 7,200).
+         */
+        boolean shifted() { return stride == 1 && k >= 3 && cs >= 16 && cl >= 16; }
 
         /**
-         * Stride-1 gather without im2col: S = Σ_kk W_kk · Lpad[:, kk·dilation ..], W_kk = W[:, :, kk] as a
-         * [cs, cl] matrix and Lpad = L zero-padded by {@code padding} on both sides; each term is a GEMM whose
-         * B is a plain shifted view of Lpad. Column chunks keep the block of S being summed into in cache.
+         * Stride-1 gather without im2col: S = W · B where row c·k + kk of B is the shifted view
+         * Lpad[c, kk·dilation ..] of L zero-padded by {@code padding} on both sides; Gemm.f32Rows reads those
+         * rows in place, so the whole conv is one product of depth cl·k per column chunk.
          */
         void shifted32(float[] s, float[] w, float[] l, int g, int b) {
             int tp = tl + 2 * padding, lo = lOff(b, g), wo = wOff(g), so = sOff(b, g);
-            float[] lp = new float[cl * tp];
+            float[] held = PADDED.get(), lp = held != null && held.length >= cl * tp ? held : new float[cl * tp];
+            PADDED.remove(); // a nested call on this thread (fork/join helping) gets its own buffer
             Parallel.forRange(cl, tl, (c0, c1) -> {
-                for (int c = c0; c < c1; c++) System.arraycopy(l, lo + c * tl, lp, c * tp + padding, tl);
+                for (int c = c0; c < c1; c++) {
+                    int row = c * tp;
+                    Arrays.fill(lp, row, row + padding, 0f);
+                    System.arraycopy(l, lo + c * tl, lp, row + padding, tl);
+                    Arrays.fill(lp, row + padding + tl, row + tp, 0f);
+                }
             });
-            float[] wk = new float[k * cs * cl];
-            Parallel.forRange(cs, (long) cl * k, (i0, i1) -> {
-                for (int i = i0; i < i1; i++)
-                    for (int c = 0; c < cl; c++)
-                        for (int kk = 0; kk < k; kk++) wk[(kk * cs + i) * cl + c] = w[wo + i * rows() + c * k + kk];
-            });
-            // chunks spread over the cores (each chunk's K products nest their own tiles), so many threads
-            // do not pay a fork/join per small product
-            int chunk = Math.min(ts, Math.max(256, ((1 << 18) / cs + 31) / 32 * 32)), chunks = (ts + chunk - 1) / chunk;
+            // B row c·k + kk of the product is Lpad[c, kk·dilation ..]: W keeps its layout as A [cs, cl·k]
+            int[] rowOff = new int[cl * k];
+            for (int c = 0; c < cl; c++)
+                for (int kk = 0; kk < k; kk++) rowOff[c * k + kk] = c * tp + kk * dilation;
+            // column chunks of shiftedChunk / cs; they are spread over the cores (each chunk's
+            // product nests its own tiles)
+            int chunk = Math.min(ts, Math.max(256, (shiftedChunk / cs + 31) / 32 * 32)), chunks = (ts + chunk - 1) / chunk;
             Parallel.forRange(chunks, 2L * cs * cl * k * chunk, (q0, q1) -> {
                 for (int q = q0; q < q1; q++) {
                     int t0 = q * chunk, tc = Math.min(chunk, ts - t0);
-                    for (int kk = 0; kk < k; kk++)
-                        Gemm.f32(false, false, cs, tc, cl, wk, kk * cs * cl, cl, lp, t0 + kk * dilation, tp, s, so + t0, ts, kk > 0);
+                    int[] shifted = new int[rowOff.length];
+                    for (int r = 0; r < rowOff.length; r++) shifted[r] = rowOff[r] + t0;
+                    Gemm.f32Rows(cs, tc, cl * k, w, wo, rows(), lp, shifted, s, so + t0, ts, false);
                 }
             });
+            PADDED.set(lp);
+        }
+
+        /**
+         * A stride-1 conv's input gradient is itself a stride-1 conv: gL[c, t] = Σ_{i,kk} W[i, c, kk] ·
+         * gS[i, t + padding − kk·dilation], i.e. gS convolved with W's channels swapped and taps reversed
+         * at padding dilation·(k−1) − padding. Returns that conv's geometry when the float32 shifted-GEMM
+         * path would run it, else null.
+         */
+        Geometry flipped() {
+            if (stride != 1 || padding > dilation * (k - 1) || !shifted()) return null;
+            return new Geometry(batch, groups, cl, cs, k, tl, ts, 1, dilation * (k - 1) - padding, dilation);
+        }
+
+        /** W [groups·cs, cl, k] → W' [groups·cl, cs, k] with W'[g·cl + c, i, kk] = W[g·cs + i, c, k−1−kk] (float32). */
+        Tensor flipWeight(Tensor w) {
+            float[] src = w.f, dst = new float[src.length];
+            for (int g = 0; g < groups; g++)
+                for (int i = 0; i < cs; i++)
+                    for (int c = 0; c < cl; c++) {
+                        int from = ((g * cs + i) * cl + c) * k, to = ((g * cl + c) * cs + i) * k;
+                        for (int kk = 0; kk < k; kk++) dst[to + kk] = src[from + k - 1 - kk];
+                    }
+            return Tensor.of(dst, groups * cl, cs, k);
         }
 
         /** L += col2im(Wᵀ · S). */

@@ -40,52 +40,132 @@ public final class Gemm {
             small(ta, tb, m, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
             return;
         }
+        blocked(ta, tb, m, n, k, a, ao, lda, b, bo, ldb, null, c, co, ldc, accumulate);
+    }
+
+    /**
+     * {@code C (+)= A · B} with A m×k row-major and B given by row offsets: B[p][j] = b[rowOff[p] + j].
+     * Rows are read in place, so a convolution's shifted, dilated views of one padded signal form a
+     * single product of depth (channels × taps) with no im2col copy.
+     */
+    public static void f32Rows(int m, int n, int k, float[] a, int ao, int lda, float[] b, int[] rowOff,
+                               float[] c, int co, int ldc, boolean accumulate) {
+        if (m <= 0 || n <= 0) return;
+        if (rowOff.length < k) throw new IllegalArgumentException("f32Rows: " + rowOff.length + " row offsets for depth " + k);
+        if (m < MR || k <= 0 || (long) m * n * k < 16_384) {
+            for (int i = 0; i < m; i++) {
+                int ci = co + i * ldc;
+                if (!accumulate) java.util.Arrays.fill(c, ci, ci + n, 0f);
+                for (int p = 0; p < k; p++) axpy(a[ao + i * lda + p], b, rowOff[p], c, ci, n);
+            }
+            return;
+        }
+        blocked(false, false, m, n, k, a, ao, lda, b, 0, 0, rowOff, c, co, ldc, accumulate);
+    }
+
+    /** The packed, register-blocked product; rowOff != null: B rows at b[rowOff[p] ..] (not transposed). */
+    private static void blocked(boolean ta, boolean tb, int m, int n, int k, float[] a, int ao, int lda,
+                                float[] b, int bo, int ldb, int[] rowOff, float[] c, int co, int ldc, boolean accumulate) {
         int mPanels = (m + MR - 1) / MR;
         int kcMax = Math.min(KC, k), ncMax = Math.min(NC, n);
-        float[] ap = new float[mPanels * MR * kcMax];
-        float[] bp = new float[ceil(ncMax, NR) * NR * kcMax];
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = Math.min(KC, k - pc), p0 = pc;
-            boolean add = accumulate || pc > 0;
-            Parallel.forRange(mPanels, (long) MR * kc, (lo, hi) -> {
-                for (int q = lo; q < hi; q++) packA(ta, a, ao, lda, m, p0, kc, q, ap);
-            });
-            for (int jc = 0; jc < n; jc += NC) {
-                int nc = Math.min(NC, n - jc), j0 = jc;
-                int nPanels = ceil(nc, NR);
-                Parallel.forRange(nPanels, (long) NR * kc, (lo, hi) -> {
-                    for (int q = lo; q < hi; q++) packB(tb, b, bo, ldb, p0, kc, j0, nc, q, bp);
+        // op(B) with contiguous rows is read in place by the kernel (no packed copy); only its ragged
+        // last panel is packed, per tile task
+        boolean directB = !tb;
+        Scratch mine = Scratch.acquire();
+        try {
+            float[] ap = mine.a(mPanels * MR * kcMax);
+            float[] bp = directB ? null : mine.b(ceil(ncMax, NR) * NR * kcMax);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc), p0 = pc;
+                boolean add = accumulate || pc > 0;
+                Parallel.forRange(mPanels, (long) MR * kc, (lo, hi) -> {
+                    for (int q = lo; q < hi; q++) packA(ta, a, ao, lda, m, p0, kc, q, ap);
                 });
-                // Tiles of C: shrink them until both cores get a few each.
-                int tm = TILE_M_PANELS, tn = TILE_N_PANELS, threads = Parallel.threads();
-                while (ceil(mPanels, tm) * ceil(nPanels, tn) < 4 * threads && (tm > 1 || tn > 1)) {
-                    if (tm >= tn * 2 && tm > 1) tm = (tm + 1) / 2; else if (tn > 1) tn = (tn + 1) / 2; else tm = (tm + 1) / 2;
-                }
-                int tilesN = ceil(nPanels, tn), ftm = tm, ftn = tn;
-                Parallel.forRange(ceil(mPanels, tm) * tilesN, 2L * ftm * MR * ftn * NR * kc, (lo, hi) -> {
-                    float[] edge = new float[MR * NR];
-                    for (int t = lo; t < hi; t++) {
-                        int pm0 = (t / tilesN) * ftm, pm1 = Math.min(mPanels, pm0 + ftm);
-                        int pn0 = (t % tilesN) * ftn, pn1 = Math.min(nPanels, pn0 + ftn);
-                        for (int pn = pn0; pn < pn1; pn++) {
-                            int jj = pn * NR, cols = Math.min(NR, nc - jj), bOff = pn * NR * kc;
-                            for (int pm = pm0; pm < pm1; pm++) {
-                                int ii = pm * MR, rows = Math.min(MR, m - ii), aOff = pm * MR * kc;
-                                if (rows == MR && cols == NR) {
-                                    kernel(kc, ap, aOff, bp, bOff, c, co + ii * ldc + j0 + jj, ldc, add);
-                                } else {
-                                    kernel(kc, ap, aOff, bp, bOff, edge, 0, NR, false);
-                                    for (int r = 0; r < rows; r++) {
-                                        int ci = co + (ii + r) * ldc + j0 + jj;
-                                        for (int j = 0; j < cols; j++) c[ci + j] = add ? c[ci + j] + edge[r * NR + j] : edge[r * NR + j];
+                for (int jc = 0; jc < n; jc += NC) {
+                    int nc = Math.min(NC, n - jc), j0 = jc;
+                    int nPanels = ceil(nc, NR);
+                    if (!directB) Parallel.forRange(nPanels, (long) NR * kc, (lo, hi) -> {
+                        for (int q = lo; q < hi; q++) packB(tb, b, bo, ldb, p0, kc, j0, nc, q, bp);
+                    });
+                    // Tiles of C: shrink them until both cores get a few each. B read in place: a tile spans
+                    // all of A's panels (packed A stays in L2) so each strided B panel comes from memory once.
+                    int tm = TILE_M_PANELS;
+                    if (directB) { // equal tiles of at most ~384 KB of packed A
+                        int most = Math.max(1, (96 << 10) / (MR * kc)), parts = ceil(mPanels, most);
+                        tm = ceil(mPanels, parts);
+                    }
+                    int tn = TILE_N_PANELS, threads = Parallel.threads();
+                    while (ceil(mPanels, tm) * ceil(nPanels, tn) < 4 * threads && (tm > 1 || tn > 1)) {
+                        if (directB) { if (tn > 1) tn = (tn + 1) / 2; else tm = (tm + 1) / 2; }
+                        else if (tm >= tn * 2 && tm > 1) tm = (tm + 1) / 2; else if (tn > 1) tn = (tn + 1) / 2; else tm = (tm + 1) / 2;
+                    }
+                    int tilesN = ceil(nPanels, tn), ftm = tm, ftn = tn;
+                    Parallel.forRange(ceil(mPanels, tm) * tilesN, 2L * ftm * MR * ftn * NR * kc, (lo, hi) -> {
+                        Scratch sc = Scratch.acquire();
+                        try {
+                            float[] edge = sc.edge(MR * NR);
+                            for (int t = lo; t < hi; t++) {
+                                int pm0 = (t / tilesN) * ftm, pm1 = Math.min(mPanels, pm0 + ftm);
+                                int pn0 = (t % tilesN) * ftn, pn1 = Math.min(nPanels, pn0 + ftn);
+                                for (int pn = pn0; pn < pn1; pn++) {
+                                    int jj = pn * NR, cols = Math.min(NR, nc - jj);
+                                    float[] bsrc;
+                                    int bOff, bStride;
+                                    boolean viaRows = rowOff != null && cols == NR;
+                                    if (!directB) { bsrc = bp; bOff = pn * NR * kc; bStride = NR; }
+                                    else if (viaRows) { bsrc = b; bOff = j0 + jj; bStride = 0; }
+                                    else if (cols == NR) { bsrc = b; bOff = bo + p0 * ldb + j0 + jj; bStride = ldb; }
+                                    else if (rowOff == null) { bsrc = sc.b(NR * kc); packB(false, b, bo, ldb, p0, kc, j0, nc, pn, bsrc, 0); bOff = 0; bStride = NR; }
+                                    else { bsrc = sc.b(NR * kc); packRows(b, rowOff, p0, kc, j0 + jj, cols, bsrc); bOff = 0; bStride = NR; }
+                                    for (int pm = pm0; pm < pm1; pm++) {
+                                        int ii = pm * MR, rows = Math.min(MR, m - ii), aOff = pm * MR * kc;
+                                        if (rows == MR && cols == NR) {
+                                            if (viaRows) kernelRows(kc, ap, aOff, bsrc, rowOff, p0, bOff, c, co + ii * ldc + j0 + jj, ldc, add);
+                                            else kernel(kc, ap, aOff, bsrc, bOff, bStride, c, co + ii * ldc + j0 + jj, ldc, add);
+                                        } else {
+                                            if (viaRows) kernelRows(kc, ap, aOff, bsrc, rowOff, p0, bOff, edge, 0, NR, false);
+                                            else kernel(kc, ap, aOff, bsrc, bOff, bStride, edge, 0, NR, false);
+                                            for (int r = 0; r < rows; r++) {
+                                                int ci = co + (ii + r) * ldc + j0 + jj;
+                                                for (int j = 0; j < cols; j++) c[ci + j] = add ? c[ci + j] + edge[r * NR + j] : edge[r * NR + j];
+                                            }
+                                        }
                                     }
                                 }
                             }
+                        } finally {
+                            sc.release();
                         }
-                    }
-                });
+                    });
+                }
             }
+        } finally {
+            mine.release();
         }
+    }
+
+    /**
+     * Packing buffers reused across calls, one set per thread, grown as needed. A thread that re-enters
+     * Gemm while its set is in use (fork/join helping runs another task on a waiting thread) gets fresh
+     * arrays for that call.
+     */
+    private static class Scratch {
+        private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
+        private float[] a = new float[0], b = new float[0], edge = new float[0];
+        private boolean inUse;
+
+        static Scratch acquire() {
+            Scratch s = LOCAL.get();
+            if (s.inUse) return new Scratch() { @Override void release() {} };
+            s.inUse = true;
+            return s;
+        }
+
+        void release() { inUse = false; }
+
+        float[] a(int len) { return a.length >= len ? a : (a = new float[len]); }
+        float[] b(int len) { return b.length >= len ? b : (b = new float[len]); }
+        float[] edge(int len) { return edge.length >= len ? edge : (edge = new float[len]); }
     }
 
     private static int ceil(int a, int b) { return (a + b - 1) / b; }
@@ -113,7 +193,11 @@ public final class Gemm {
 
     /** Panel q of op(B) columns j0 + q·NR.. (within nc), k range [p0, p0 + kc), laid out [kc][NR], zero columns past nc. */
     private static void packB(boolean tb, float[] b, int bo, int ldb, int p0, int kc, int j0, int nc, int q, float[] bp) {
-        int jj = q * NR, cols = Math.min(NR, nc - jj), base = q * NR * kc, j = j0 + jj;
+        packB(tb, b, bo, ldb, p0, kc, j0, nc, q, bp, q * NR * kc);
+    }
+
+    private static void packB(boolean tb, float[] b, int bo, int ldb, int p0, int kc, int j0, int nc, int q, float[] bp, int base) {
+        int jj = q * NR, cols = Math.min(NR, nc - jj), j = j0 + jj;
         if (!tb) { // op(B)[p][j] = b[p·ldb + j]: contiguous rows
             for (int p = 0; p < kc; p++) {
                 int src = bo + (p0 + p) * ldb + j, dst = base + p * NR;
@@ -125,25 +209,68 @@ public final class Gemm {
                     for (int x = cols; x < NR; x++) bp[dst + x] = 0f;
                 }
             }
-        } else { // op(B)[p][j] = b[j·ldb + p]
-            for (int x = 0; x < NR; x++) {
-                if (x < cols) {
-                    int src = bo + (j + x) * ldb + p0;
-                    for (int p = 0; p < kc; p++) bp[base + p * NR + x] = b[src + p];
-                } else {
-                    for (int p = 0; p < kc; p++) bp[base + p * NR + x] = 0f;
+        } else { // op(B)[p][j] = b[j·ldb + p]; blocks of 16 k steps keep the written lines in L1
+            for (int pb = 0; pb < kc; pb += 16) {
+                int pe = Math.min(kc, pb + 16);
+                for (int x = 0; x < NR; x++) {
+                    if (x < cols) {
+                        int src = bo + (j + x) * ldb + p0;
+                        for (int p = pb; p < pe; p++) bp[base + p * NR + x] = b[src + p];
+                    } else {
+                        for (int p = pb; p < pe; p++) bp[base + p * NR + x] = 0f;
+                    }
                 }
             }
         }
     }
 
-    /** C[6 × 2V] (+)= Ap-panel · Bp-panel over kc steps. */
-    private static void kernel(int kc, float[] ap, int aOff, float[] bp, int bOff,
+    /** The ragged last panel of a row-offset B: bp[p·NR + x] = b[rowOff[p0 + p] + j + x], zero past cols. */
+    private static void packRows(float[] b, int[] rowOff, int p0, int kc, int j, int cols, float[] bp) {
+        for (int p = 0; p < kc; p++) {
+            int src = rowOff[p0 + p] + j, dst = p * NR;
+            for (int x = 0; x < cols; x++) bp[dst + x] = b[src + x];
+            for (int x = cols; x < NR; x++) bp[dst + x] = 0f;
+        }
+    }
+
+    /** As {@link #kernel}, B's row p at b[rowOff[p0 + p] + j]. */
+    private static void kernelRows(int kc, float[] ap, int aOff, float[] b, int[] rowOff, int p0, int j,
+                                   float[] c, int ci, int ldc, boolean add) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z,
+                c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+        for (int p = 0; p < kc; p++, aOff += MR) {
+            int bOff = rowOff[p0 + p] + j;
+            FloatVector b0 = FloatVector.fromArray(S, b, bOff);
+            FloatVector b1 = FloatVector.fromArray(S, b, bOff + V);
+            FloatVector x = FloatVector.broadcast(S, ap[aOff]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[aOff + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[aOff + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[aOff + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[aOff + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap[aOff + 5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+        }
+        store(c00, c01, c, ci, add);
+        store(c10, c11, c, ci + ldc, add);
+        store(c20, c21, c, ci + 2 * ldc, add);
+        store(c30, c31, c, ci + 3 * ldc, add);
+        store(c40, c41, c, ci + 4 * ldc, add);
+        store(c50, c51, c, ci + 5 * ldc, add);
+    }
+
+    /** C[6 × 2V] (+)= Ap-panel · B over kc steps; B's row p is bp[bOff + p·ldbp ..+NR) (packed: ldbp = NR). */
+    private static void kernel(int kc, float[] ap, int aOff, float[] bp, int bOff, int ldbp,
                                float[] c, int ci, int ldc, boolean add) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z,
                 c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-        for (int p = 0; p < kc; p++, aOff += MR, bOff += NR) {
+        for (int p = 0; p < kc; p++, aOff += MR, bOff += ldbp) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bOff);
             FloatVector b1 = FloatVector.fromArray(S, bp, bOff + V);
             FloatVector x = FloatVector.broadcast(S, ap[aOff]);

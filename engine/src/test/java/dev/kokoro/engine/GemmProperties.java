@@ -26,6 +26,42 @@ class GemmProperties {
             for (int t = 0; t < 4; t++) check(s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, t == 3, seed++);
     }
 
+    /** Products run from inside a parallel range (as Conv does) reuse per-thread packing buffers safely. */
+    @Test
+    void nestedInParallelRanges() {
+        for (int rep = 0; rep < 3; rep++) {
+            long base = 100 + rep * 16L;
+            Parallel.forRange(16, 1L << 24, (lo, hi) -> {
+                for (int q = lo; q < hi; q++) check(37 + q, 300 + 7 * q, 129 + q, q % 3 == 0, q % 2 == 0, q % 4 == 1, base + q);
+            });
+        }
+    }
+
+    /** f32Rows: B rows at arbitrary (overlapping, shifted) offsets, as Conv's shifted views use them. */
+    @Property(tries = 60)
+    void rowOffsetsMatchNaive(@ForAll @IntRange(min = 1, max = 70) int m, @ForAll @IntRange(min = 1, max = 300) int n,
+                              @ForAll @IntRange(min = 1, max = 500) int k, @ForAll boolean accumulate, @ForAll long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int lda = k + rng.nextInt(3), ao = rng.nextInt(4), co = rng.nextInt(4), ldc = n + rng.nextInt(3);
+        float[] a = rand(rng, ao + m * lda), b = rand(rng, n + 4000), c = rand(rng, co + m * ldc), c0 = c.clone();
+        int[] rowOff = new int[k];
+        for (int p = 0; p < k; p++) rowOff[p] = rng.nextInt(4000);
+        Gemm.f32Rows(m, n, k, a, ao, lda, b, rowOff, c, co, ldc, accumulate);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                double s = accumulate ? c0[co + i * ldc + j] : 0, mag = Math.abs(s);
+                for (int p = 0; p < k; p++) {
+                    double v = (double) a[ao + i * lda + p] * b[rowOff[p] + j];
+                    s += v;
+                    mag += Math.abs(v);
+                }
+                int at = co + i * ldc + j;
+                assertTrue(Math.abs(c[at] - s) <= 1e-5 * (mag + 1), "m=" + m + " n=" + n + " k=" + k + " at (" + i + "," + j + "): " + c[at] + " vs " + s);
+            }
+        for (int i = 0; i < m; i++)
+            for (int j = n; j < ldc && co + i * ldc + j < c.length; j++) assertTrue(c[co + i * ldc + j] == c0[co + i * ldc + j]);
+    }
+
     private static void check(int m, int n, int k, boolean ta, boolean tb, boolean accumulate, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         int padA = rng.nextInt(3), padB = rng.nextInt(3), padC = rng.nextInt(3);

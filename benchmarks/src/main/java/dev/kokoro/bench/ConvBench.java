@@ -1,0 +1,82 @@
+package dev.kokoro.bench;
+
+import dev.kokoro.engine.Conv;
+import dev.kokoro.engine.DType;
+import dev.kokoro.engine.Tensor;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * The generator's convolution shapes at 360 frames (9 s of audio), float32 forward, timed one by one:
+ * GFLOP/s = 2·Cout·Cin·K·Tout / time (median and best of reps; best is the steadier figure on a shared machine). {@code --threads N} as in SynthBench;
+ * {@code --backward} times forward plus the input gradient (weights frozen, as in fine-tuning) and counts
+ * twice the flops.
+ */
+public final class ConvBench {
+    public static void main(String[] args) {
+        int threads = -1, reps = 5;
+        boolean backward = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--backward" -> backward = true;
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        if (threads > 0)
+            System.setProperty("java.util.concurrent.ForkJoinPool.common.parallelism", Integer.toString(threads - 1));
+        // name, transpose, cin, cout, k, stride, padding, dilation, T in
+        Object[][] shapes = {
+                {"256 k3 d1 T7200", false, 256, 256, 3, 1, 1, 1, 7200},
+                {"256 k7 d3 T7200", false, 256, 256, 7, 1, 9, 3, 7200},
+                {"256 k11 d5 T7200", false, 256, 256, 11, 1, 25, 5, 7200},
+                {"128 k3 d1 T43200", false, 128, 128, 3, 1, 1, 1, 43200},
+                {"128 k7 d3 T43200", false, 128, 128, 7, 1, 9, 3, 43200},
+                {"128 k11 d1 T43200", false, 128, 128, 11, 1, 5, 1, 43200},
+                {"post 128>22 k7 T43200", false, 128, 22, 7, 1, 3, 1, 43200},
+                {"convT 512>256 k20 s10 T720", true, 512, 256, 20, 10, 5, 1, 720},
+                {"convT 256>128 k12 s6 T7200", true, 256, 128, 12, 6, 3, 1, 7200},
+        };
+        SplittableRandom rng = new SplittableRandom(0);
+        double totalMs = 0, totalBest = 0;
+        for (Object[] s : shapes) {
+            boolean tr = (boolean) s[1];
+            int cin = (int) s[2], cout = (int) s[3], k = (int) s[4], stride = (int) s[5], pad = (int) s[6], dil = (int) s[7], t = (int) s[8];
+            Tensor x = rand(rng, 1, cin, t).requiresGrad(backward);
+            Tensor w = tr ? rand(rng, cin, cout, k) : rand(rng, cout, cin, k);
+            Tensor bias = rand(rng, cout);
+            boolean bw = backward;
+            Runnable run = () -> {
+                Tensor y = tr ? Conv.convTranspose1d(x, w, bias, stride, pad, 0, 1, dil) : Conv.conv1d(x, w, bias, stride, pad, dil, 1);
+                if (bw) { y.backward(y); x.zeroGrad(); }
+            };
+            run.run();
+            run.run();
+            double[] ms = new double[reps];
+            for (int r = 0; r < reps; r++) {
+                long t0 = System.nanoTime();
+                run.run();
+                ms[r] = (System.nanoTime() - t0) / 1e6;
+            }
+            java.util.Arrays.sort(ms);
+            double med = ms[reps / 2];
+            int tOut = tr ? (t - 1) * stride - 2 * pad + dil * (k - 1) + 1 : (t + 2 * pad - dil * (k - 1) - 1) / stride + 1;
+            long flops = (backward ? 4L : 2L) * cout * cin * k * (tr ? t : tOut);
+            totalMs += med;
+            totalBest += ms[0];
+            System.out.printf(Locale.ROOT, "%-28s median %8.2f ms %7.1f GFLOP/s   best %8.2f ms %7.1f GFLOP/s%n",
+                    s[0], med, flops / med / 1e6, ms[0], flops / ms[0] / 1e6);
+        }
+        System.out.printf(Locale.ROOT, "total median %.1f ms, best %.1f ms, load avg %.2f%n", totalMs, totalBest,
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+
+    static Tensor rand(SplittableRandom rng, int... shape) {
+        int n = 1;
+        for (int d : shape) n *= d;
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (rng.nextDouble() * 2 - 1);
+        return Tensor.of(a, shape);
+    }
+}
