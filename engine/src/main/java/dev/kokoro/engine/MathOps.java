@@ -107,12 +107,13 @@ public final class MathOps {
             Tensor cg = g.contiguous();
             boolean ny = y.requiresGrad(), nx = x.requiresGrad();
             Tensor gy = ny ? Tensor.zeros(x.dtype, x.shape) : null, gx = nx ? Tensor.zeros(x.dtype, x.shape) : null;
+            boolean f32 = x.dtype == DType.F32;
             Parallel.forRange(n, 16, (lo, hi) -> {
                 for (int i = lo; i < hi; i++) {
-                    double a = cy.getFlat(i), b = cx.getFlat(i), r = a * a + b * b, gi = cg.getFlat(i);
-                    double inv = r == 0 ? 0 : 1 / r;
-                    if (ny) gy.setFlat(i, gi * b * inv);
-                    if (nx) gx.setFlat(i, -gi * a * inv);
+                    double a = f32 ? cy.f[i] : cy.d[i], b = f32 ? cx.f[i] : cx.d[i], gi = f32 ? cg.f[i] : cg.d[i];
+                    double r = a * a + b * b, inv = r == 0 ? 0 : 1 / r;
+                    if (ny) { if (f32) gy.f[i] = (float) (gi * b * inv); else gy.d[i] = gi * b * inv; }
+                    if (nx) { if (f32) gx.f[i] = (float) (-gi * a * inv); else gx.d[i] = -gi * a * inv; }
                 }
             });
             if (ny) Autograd.accumulate(y, gy);

@@ -139,7 +139,7 @@ public final class Norms {
                 Parallel.forRange(rows, 8L * len, (lo, hi) -> {
                     for (int r = lo; r < hi; r++) {
                         int off = r * len;
-                        double a = cs == null ? 1 : cs.getFlat(r), m = mean[r], rs = rstd[r];
+                        double a = cs == null ? 1 : at(cs, r), m = mean[r], rs = rstd[r];
                         double sg, sgx;
                         if (f32) {
                             double[] two = sums32(cx.f, cg.f, off, len, (float) m, (float) rs);
@@ -173,9 +173,9 @@ public final class Norms {
                         int off = r * len;
                         double m = mean[r], rs = rstd[r], sg = 0, sgx = 0;
                         for (int j = 0; j < len; j++) {
-                            double gj = cg.getFlat(off + j);
-                            xh[j] = (cx.getFlat(off + j) - m) * rs;
-                            dxh[j] = gj * (cs == null ? 1 : cs.getFlat(j));
+                            double gj = at(cg, off + j);
+                            xh[j] = (at(cx, off + j) - m) * rs;
+                            dxh[j] = gj * (cs == null ? 1 : at(cs, j));
                             sg += dxh[j];
                             sgx += dxh[j] * xh[j];
                             pw[j] += gj * xh[j];
@@ -183,7 +183,7 @@ public final class Norms {
                         }
                         if (nx) {
                             double mg = sg / len, mgx = sgx / len;
-                            for (int j = 0; j < len; j++) gx.setFlat(off + j, rs * (dxh[j] - mg - xh[j] * mgx));
+                            for (int j = 0; j < len; j++) { double dv = rs * (dxh[j] - mg - xh[j] * mgx); if (f32) gx.f[off + j] = (float) dv; else gx.d[off + j] = dv; }
                         }
                     }
                     synchronized (lock) {
@@ -263,5 +263,10 @@ public final class Norms {
             FloatVector.fromArray(S, g, i).sub(mg).sub(xh.mul(mgx)).mul(k).intoArray(o, i);
         }
         for (; i < end; i++) o[i] = k * (g[i] - mg - (x[i] - m) * rs * mgx);
+    }
+
+    /** Element i of a contiguous float tensor. */
+    static double at(Tensor t, int i) {
+        return t.f != null ? t.f[i] : t.d[i];
     }
 }

@@ -25,7 +25,7 @@ public final class WeightNorm {
                 if (v.dtype == DType.F32) { float[] a = cv.f; for (int i = off; i < off + len; i++) { double x = a[i]; s += x * x; } }
                 else { double[] a = cv.d; for (int i = off; i < off + len; i++) s += a[i] * a[i]; }
                 norm[r] = Math.sqrt(s);
-                double k = cg.getFlat(r) / norm[r];
+                double k = Norms.at(cg, r) / norm[r];
                 if (v.dtype == DType.F32) for (int i = off; i < off + len; i++) w.f[i] = (float) (cv.f[i] * k);
                 else for (int i = off; i < off + len; i++) w.d[i] = cv.d[i] * k;
             }
@@ -39,12 +39,13 @@ public final class WeightNorm {
                 for (int r = lo; r < hi; r++) {
                     int off = r * len;
                     double dot = 0;
-                    for (int i = off; i < off + len; i++) dot += cgw.getFlat(i) * cv.getFlat(i);
-                    double n = norm[r], gr = cg.getFlat(r);
+                    for (int i = off; i < off + len; i++) dot += (cgw.f != null ? cgw.f[i] : cgw.d[i]) * (cv.f != null ? cv.f[i] : cv.d[i]);
+                    double n = norm[r], gr = Norms.at(cg, r);
                     gg[r] = dot / n;
                     if (nv) {
                         double k = gr / n, k2 = gr * dot / (n * n * n);
-                        for (int i = off; i < off + len; i++) gv.setFlat(i, k * cgw.getFlat(i) - k2 * cv.getFlat(i));
+                        if (gv.f != null) for (int i = off; i < off + len; i++) gv.f[i] = (float) (k * cgw.f[i] - k2 * cv.f[i]);
+                        else for (int i = off; i < off + len; i++) gv.d[i] = k * cgw.d[i] - k2 * cv.d[i];
                     }
                 }
             });
