@@ -39,11 +39,20 @@ final class Models {
      * or fine-tuned export) gets the surgery first so its Mamba block loads too.
      */
     static KModel load(Path model, Path config) throws IOException {
+        return load(model, config, false);
+    }
+
+    /** As {@link #load(Path, Path)}; {@code allowMissing} leaves parameters the file lacks at zero instead of failing. */
+    static KModel load(Path model, Path config, boolean allowMissing) throws IOException {
         if (!Files.isRegularFile(model)) throw new IOException(model + ": no such checkpoint");
         KModel m = new KModel(config(model, config));
         Map<String, Tensor> flat = KModel.normalizeKeys(readFlat(model));
         if (flat.keySet().stream().anyMatch(k -> k.startsWith("predictor.text_encoder.mamba."))) Surgery.apply(m, 0);
-        m.loadStateDict(flat, model.toString(), false);
+        m.loadStateDict(flat, model.toString(), allowMissing);
+        if (allowMissing) {
+            java.util.List<String> missing = m.namedParams().keySet().stream().filter(k -> !flat.containsKey(k)).toList();
+            if (!missing.isEmpty()) System.err.println("warning: " + model + " lacks " + missing.size() + " parameters, left at zero: " + missing);
+        }
         return m;
     }
 

@@ -19,12 +19,13 @@ final class ParityCommand {
                 .option("config", "FILE", null, "config.json (default: config.json beside the model)")
                 .option("reference", "FILE", null, "reference dump: input_ids, ref_s, pred_dur, audio, act.<module>")
                 .option("tol", "X", "1e-3", "largest relative L2 error that passes")
-                .flag("f64", "run the model in float64 (separates precision from logic)");
+                .flag("f64", "run the model in float64 (separates precision from logic)")
+                .flag("allow-missing", "load a checkpoint that lacks some parameters (they stay zero and are listed on stderr)");
         if (!a.parse(argv, "Runs KModel.forward_with_tokens in deterministic mode (no source noise) on the reference's\n"
                 + "input_ids and ref_s, and prints the relative L2 error of every compared tensor. Exit 0 when all\n"
                 + "are within --tol and pred_dur matches exactly, 1 otherwise.")) return 0;
         Path modelPath = Path.of(a.required("model"));
-        KModel model = Models.load(modelPath, a.path("config"));
+        KModel model = Models.load(modelPath, a.path("config"), a.bool("allow-missing"));
         if (a.bool("f64")) model.to(DType.F64);
         model.deterministic(true);
         Map<String, Tensor> ref = Safetensors.read(Path.of(a.required("reference")));

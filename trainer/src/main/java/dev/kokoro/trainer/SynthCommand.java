@@ -27,12 +27,13 @@ final class SynthCommand {
                 .option("lang", "en-us|en-gb", "en-us", "espeak-ng voice for --text")
                 .option("seed", "N", "0", "seed of the sine source's random phase and noise")
                 .option("device", "cpu|cuda", "cpu", "where to run")
-                .flag("deterministic", "no source noise and zero initial phase (as the parity fixtures)");
+                .flag("deterministic", "no source noise and zero initial phase (as the parity fixtures)")
+                .flag("allow-missing", "load a checkpoint that lacks some parameters (they stay zero and are listed on stderr)");
         if (!a.parse(argv, "Synthesises speech. Long input is split at sentence boundaries into chunks of at most 510\n"
                 + "phonemes; the chunks are joined in one WAV.")) return 0;
         Devices.require(a.str("device"));
         if (a.has("text") == a.has("phonemes")) throw new Args.UsageException("synth: give exactly one of --text and --phonemes");
-        KModel model = Models.load(Path.of(a.required("model")), a.path("config"));
+        KModel model = Models.load(Path.of(a.required("model")), a.path("config"), a.bool("allow-missing"));
         Voice voice = Voice.load(Path.of(a.required("voice")));
         model.deterministic(a.bool("deterministic"));
         if (!a.bool("deterministic")) model.decoder.seed(a.integer("seed"));

@@ -189,6 +189,20 @@ class CliTest {
     }
 
     @Test
+    void allowMissingLoadsAPartialCheckpoint(@TempDir Path tmp) throws Exception {
+        Map<String, Tensor> flat = new java.util.LinkedHashMap<>(Models.readFlat(model));
+        flat.keySet().removeIf(k -> k.startsWith("decoder.module.generator.conv_post."));
+        Path partial = tmp.resolve("partial.safetensors");
+        dev.kokoro.engine.io.Safetensors.write(partial, flat, Map.of());
+        String[] synth = {"synth", "--model", partial.toString(), "--config", config.toString(), "--voice", voice.toString(),
+                "--phonemes", "həlˈO.", "--out", tmp.resolve("p.wav").toString()};
+        assertEquals(1, cli(synth));
+        Captured c = capture(() -> cli(concat(synth, new String[] {"--allow-missing"})));
+        assertEquals(0, c.rc, c.err);
+        assertTrue(c.err.contains("lacks 3 parameters") && c.err.contains("decoder.generator.conv_post.bias"), c.err);
+    }
+
+    @Test
     void badInputGivesAMessageAndANonZeroExit(@TempDir Path tmp) {
         assertEquals(1, cli("synth", "--model", tmp.resolve("missing.pth").toString(), "--voice", "x", "--phonemes", "a"));
         assertEquals(2, cli("train", "--no-such-option"));
