@@ -29,8 +29,8 @@ final class DemoCommand {
     static int run(String[] argv) throws Exception {
         Args a = TrainCommand.options("demo");
         a.option("distill-steps", "N", "40", "distillation steps before fine-tuning");
-        String[] defaults = {"--steps", "60", "--batch", "2", "--lr", "2e-3", "--out", "runs/demo", "--valid-every", "20",
-                "--sample-every", "60", "--checkpoint-every", "20", "--valid-fraction", "0.25"};
+        String[] defaults = {"--steps", "100", "--batch", "2", "--lr", "2e-3", "--out", "runs/demo", "--valid-every", "25",
+                "--sample-every", "100", "--checkpoint-every", "25", "--valid-fraction", "0.25"};
         String[] all = new String[defaults.length + argv.length];
         System.arraycopy(defaults, 0, all, 0, defaults.length);
         System.arraycopy(argv, 0, all, defaults.length, argv.length);
