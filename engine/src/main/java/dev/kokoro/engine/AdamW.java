@@ -38,21 +38,23 @@ public final class AdamW {
         for (int k = 0; k < params.size(); k++) {
             Tensor p = params.get(k), g = p.grad;
             if (g == null) continue;
-            double[] pv = p.toDoubleArray(), gv = g.toDoubleArray(), mv = m.get(k).toDoubleArray(), vv = v.get(k).toDoubleArray();
-            for (int i = 0; i < pv.length; i++) {
-                pv[i] *= decay;
-                mv[i] = beta1 * mv[i] + (1 - beta1) * gv[i];
-                vv[i] = beta2 * vv[i] + (1 - beta2) * gv[i] * gv[i];
-                pv[i] -= stepSize * mv[i] / (Math.sqrt(vv[i]) / sqrtBc2 + eps);
+            Tensor cg = g.contiguous(), m1 = m.get(k), m2 = v.get(k);
+            for (int i = 0, n = p.numel(); i < n; i++) {
+                double gi = p.dtype == DType.F32 ? cg.f[i] : cg.d[i];
+                double mi = beta1 * (p.dtype == DType.F32 ? m1.f[i] : m1.d[i]) + (1 - beta1) * gi;
+                double vi = beta2 * (p.dtype == DType.F32 ? m2.f[i] : m2.d[i]) + (1 - beta2) * gi * gi;
+                double pi = (p.dtype == DType.F32 ? p.f[i] : p.d[i]) * decay - stepSize * mi / (Math.sqrt(vi) / sqrtBc2 + eps);
+                if (p.dtype == DType.F32) {
+                    p.f[i] = (float) pi;
+                    m1.f[i] = (float) mi;
+                    m2.f[i] = (float) vi;
+                } else {
+                    p.d[i] = pi;
+                    m1.d[i] = mi;
+                    m2.d[i] = vi;
+                }
             }
-            store(p, pv);
-            store(m.get(k), mv);
-            store(v.get(k), vv);
         }
-    }
-
-    private static void store(Tensor t, double[] values) {
-        for (int i = 0; i < values.length; i++) t.setFlat(i, values[i]);
     }
 
     public void zeroGrad() {
@@ -81,18 +83,15 @@ public final class AdamW {
         double total = 0;
         for (Tensor p : params) {
             if (p.grad == null) continue;
-            for (double x : p.grad.toDoubleArray()) total += x * x;
+            Tensor g = p.grad.contiguous();
+            for (int i = 0, n = g.numel(); i < n; i++) {
+                double x = g.dtype == DType.F32 ? g.f[i] : g.d[i];
+                total += x * x;
+            }
         }
         total = Math.sqrt(total);
         double coef = maxNorm / (total + 1e-6);
-        if (coef < 1) {
-            for (Tensor p : params) {
-                if (p.grad == null) continue;
-                Tensor g = p.grad.contiguous().copy();
-                for (int i = 0, n = g.numel(); i < n; i++) g.setFlat(i, g.getFlat(i) * coef);
-                p.grad = g;
-            }
-        }
+        if (coef < 1) for (Tensor p : params) if (p.grad != null) p.grad = Autograd.noGrad(() -> p.grad.mul(coef));
         return total;
     }
 }

@@ -40,4 +40,24 @@ final class Checkpoints {
             throw new Args.UsageException(out + ": the output must end in .pth or .safetensors");
         }
     }
+
+    /**
+     * Copies the trained tensors of a train/distill/voice checkpoint into {@code model} (which must already
+     * have the parameters they name, i.e. be surgered); returns what was read.
+     */
+    static RunDir.Saved copyTrained(KModel model, Path ckpt) throws IOException {
+        if (!java.nio.file.Files.isRegularFile(ckpt)) throw new IOException(ckpt + ": no such checkpoint");
+        RunDir.Saved saved = RunDir.load(ckpt);
+        Map<String, dev.kokoro.model.nn.Param> params = model.namedParams();
+        for (var e : saved.params().entrySet()) {
+            dev.kokoro.model.nn.Param p = params.get(e.getKey());
+            if (p == null) throw new IOException(ckpt + ": parameter " + e.getKey() + " does not exist in the model");
+            Tensor t = e.getValue();
+            if (!java.util.Arrays.equals(t.shape(), p.shape()))
+                throw new IOException(ckpt + ": " + e.getKey() + " has shape " + java.util.Arrays.toString(t.shape())
+                        + ", the model expects " + java.util.Arrays.toString(p.shape()));
+            p.get().copyFrom(t.to(p.dtype()));
+        }
+        return saved;
+    }
 }

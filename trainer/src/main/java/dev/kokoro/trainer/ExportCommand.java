@@ -1,11 +1,7 @@
 package dev.kokoro.trainer;
 
-import dev.kokoro.engine.Tensor;
 import dev.kokoro.model.KModel;
-import dev.kokoro.model.nn.Param;
 import dev.kokoro.model.surgery.Surgery;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -26,22 +22,10 @@ final class ExportCommand {
         Path ckpt = a.has("checkpoint") ? Path.of(a.str("checkpoint"))
                 : a.has("run") ? Path.of(a.str("run")).resolve("checkpoint.safetensors") : null;
         if (ckpt == null) throw new Args.UsageException("export: give --run or --checkpoint");
-        if (!Files.isRegularFile(ckpt)) throw new IOException(ckpt + ": no checkpoint");
         KModel model = Models.load(Path.of(a.required("model")), a.path("config"));
         if (!Surgery.isSurgered(model)) Surgery.apply(model, 0);
-        RunDir.Saved saved = RunDir.load(ckpt);
-        Map<String, Param> params = model.namedParams();
-        int copied = 0;
-        for (var e : saved.params().entrySet()) {
-            Param p = params.get(e.getKey());
-            if (p == null) throw new IOException(ckpt + ": parameter " + e.getKey() + " does not exist in the model");
-            Tensor t = e.getValue();
-            if (!java.util.Arrays.equals(t.shape(), p.shape()))
-                throw new IOException(ckpt + ": " + e.getKey() + " has shape " + java.util.Arrays.toString(t.shape())
-                        + ", the model expects " + java.util.Arrays.toString(p.shape()));
-            p.get().copyFrom(t.to(p.dtype()));
-            copied++;
-        }
+        RunDir.Saved saved = Checkpoints.copyTrained(model, ckpt);
+        int copied = saved.params().size();
         Path out = Path.of(a.required("out"));
         Checkpoints.write(model, out, Map.of("note", "kokoro-mamba fine-tuned export", "steps", Integer.toString(saved.step())));
         System.out.printf("wrote %s (%d trained tensors from %s, step %d)%n", out, copied, ckpt, saved.step());

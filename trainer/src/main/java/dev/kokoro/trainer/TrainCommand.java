@@ -215,14 +215,7 @@ final class TrainCommand {
 
     /** Copies the trained tensors of a distill/train checkpoint into the (surgered) model. */
     static void initFrom(KModel model, Path ckpt) throws IOException {
-        if (!Files.isRegularFile(ckpt)) throw new IOException(ckpt + ": no such checkpoint");
-        Map<String, dev.kokoro.model.nn.Param> params = model.namedParams();
-        for (var e : RunDir.load(ckpt).params().entrySet()) {
-            dev.kokoro.model.nn.Param p = params.get(e.getKey());
-            if (p == null || !java.util.Arrays.equals(p.shape(), e.getValue().shape()))
-                throw new IOException(ckpt + ": " + e.getKey() + " " + java.util.Arrays.toString(e.getValue().shape()) + " does not fit the model");
-            p.get().copyFrom(e.getValue().to(p.dtype()));
-        }
+        Checkpoints.copyTrained(model, ckpt);
         System.out.println("Mamba block initialised from " + ckpt);
     }
 }
