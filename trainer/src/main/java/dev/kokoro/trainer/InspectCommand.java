@@ -16,7 +16,7 @@ final class InspectCommand {
                 .flag("summary", "print only the per-part parameter counts");
         if (!a.parse(argv, "Lists every tensor of a checkpoint (name, dtype, shape) and parameter counts per top-level part.")) return 0;
         Path file = Path.of(a.required("model"));
-        Map<String, Tensor> flat = file.toString().endsWith(".safetensors") ? Models.readFlat(file) : flatOrSingle(file);
+        Map<String, Tensor> flat = Models.readAny(file);
         Map<String, long[]> parts = new TreeMap<>();
         long total = 0;
         for (var e : flat.entrySet()) {
@@ -32,14 +32,5 @@ final class InspectCommand {
         parts.forEach((k, v) -> System.out.printf("%-24s %6d tensors %,14d parameters%n", k, v[0], v[1]));
         System.out.printf("%-24s %6d tensors %,14d parameters%n", "total", flat.size(), total);
         return 0;
-    }
-
-
-    /** A .pth as a flat map; a file holding one tensor (a voice pack) becomes {"tensor": it}. */
-    private static Map<String, Tensor> flatOrSingle(Path file) throws java.io.IOException {
-        Object o = dev.kokoro.engine.io.Pth.read(file);
-        if (o instanceof Tensor t) return Map.of("tensor", t);
-        @SuppressWarnings("unchecked") Map<String, Object> nested = (Map<String, Object>) o;
-        return dev.kokoro.engine.io.Pth.flatten(nested);
     }
 }

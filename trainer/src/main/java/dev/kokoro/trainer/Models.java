@@ -58,12 +58,20 @@ final class Models {
 
     /** Any supported checkpoint as one flat name → tensor map (nested .pth dicts joined with dots). */
     static Map<String, Tensor> readFlat(Path file) throws IOException {
+        Map<String, Tensor> flat = readAny(file);
+        if (flat.size() == 1 && flat.containsKey(SINGLE)) throw new IOException(file + ": holds a single tensor, not a model checkpoint");
+        return flat;
+    }
+
+    /** Name given to the tensor of a .pth that holds one tensor (a voice pack). */
+    static final String SINGLE = "tensor";
+
+    /** Like {@link #readFlat}, but a .pth holding one tensor comes back as {@value #SINGLE} → it. */
+    static Map<String, Tensor> readAny(Path file) throws IOException {
         if (file.toString().endsWith(".safetensors")) return Safetensors.read(file);
         Object o = Pth.read(file);
-        if (o instanceof Map<?, ?> m) {
-            @SuppressWarnings("unchecked") Map<String, Object> nested = (Map<String, Object>) m;
-            return Pth.flatten(nested);
-        }
-        throw new IOException(file + ": holds a single tensor, not a model checkpoint");
+        if (o instanceof Tensor t) return Map.of(SINGLE, t);
+        @SuppressWarnings("unchecked") Map<String, Object> nested = (Map<String, Object>) o;
+        return Pth.flatten(nested);
     }
 }
