@@ -1,7 +1,7 @@
 package dev.kokoro.audio;
 
 import dev.kokoro.engine.DType;
-import dev.kokoro.engine.Elementwise;
+import dev.kokoro.engine.MathOps;
 import dev.kokoro.engine.Spectral;
 import dev.kokoro.engine.Tensor;
 import java.util.Arrays;
@@ -61,11 +61,7 @@ public final class MelSpectrogram {
 
     /** (log(1e-5 + mel) + 4) / 4. */
     public Tensor logMel(Tensor audio) {
-        return log(mel(audio).add(1e-5)).add(-MEAN).mul(1.0 / STD);
-    }
-
-    static Tensor log(Tensor x) {
-        return Elementwise.pointwise(x, Math::log, (v, y) -> 1.0 / v);
+        return MathOps.log(mel(audio).add(1e-5)).add(-MEAN).mul(1.0 / STD);
     }
 
     /** The filterbank [nMels, nFft/2+1] in float64; rows are the mel filters. */
