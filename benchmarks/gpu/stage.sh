@@ -4,6 +4,7 @@
 # its driver-API native library, and the JUnit console launcher (from ~/.m2; fetch it once with
 # mvn dependency:get -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.1).
 # Usage: benchmarks/gpu/stage.sh DEST   (DEST must be git-ignored in the repository that travels)
+# NO_JDK=1 skips the jlinked JDK (carry one staged elsewhere, e.g. .device/cuda/jdk, beside DEST).
 set -euo pipefail
 DEST=${1:?destination folder}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,7 +14,7 @@ cd "$ROOT"
 JAVA_HOME=$JAVA_HOME mvn -q -B -o -pl kernels -am test-compile
 mkdir -p "$DEST/lib"
 rm -f "$DEST"/lib/*.jar
-if [ ! -x "$DEST/jdk/bin/java" ]; then
+if [ "${NO_JDK:-0}" != 1 ] && [ ! -x "$DEST/jdk/bin/java" ]; then
   "$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.incubator.vector,java.logging,jdk.unsupported,java.management,jdk.management,java.xml,jdk.zipfs \
     --strip-java-debug-attributes --strip-native-debug-symbols=exclude-debuginfo-files --no-man-pages --no-header-files \
     --compress=zip-6 --output "$DEST/jdk"
