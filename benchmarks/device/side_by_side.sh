@@ -8,7 +8,9 @@ set -o pipefail
 OUT=${OUT:-/tmp/kokoro-out}
 mkdir -p "$OUT"
 JAVA=.device/cuda/jdk/bin/java
-CP=$(ls .device/cuda/lib/*.jar | grep -v console-standalone | tr '\n' ':').device/cpu/kokoro.jar:.device/cpu/trainer.jar:.device/cpu/bench.jar
+# LIB_DIR (engine/kernels/jcuda jars) and CPU_DIR (kokoro/trainer/bench jars) may point at other staged folders.
+LIB_DIR=${LIB_DIR:-.device/cuda/lib}; CPU_DIR=${CPU_DIR:-.device/cpu}
+CP=$(ls $LIB_DIR/*.jar | grep -v console-standalone | tr '\n' ':')$CPU_DIR/kokoro.jar:$CPU_DIR/trainer.jar:$CPU_DIR/bench.jar
 JOPTS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx24g"
 { lscpu | grep -E "Model name|^CPU\(s\)|Thread|Core|Socket"; nproc; } | tee "$OUT/cpu.txt"
 echo "== CPU synthesis, ours"
@@ -17,7 +19,7 @@ for t in 2 16; do
 done
 if [ -f .device/anchor/py/kokoro/model.py ]; then
   echo "== CPU synthesis, PyTorch"
-  PYTHONPATH=.device/anchor/py REF_DIR=.device/anchor timeout 200 python3 .device/cpu/pytorch_cpu_synth.py 2 16 2>&1 | grep -v -i warn | tee "$OUT/synth-pytorch.log" | tail -3
+  PYTHONPATH=.device/anchor/py REF_DIR=.device/anchor timeout 200 python3 benchmarks/scripts/pytorch_cpu_synth.py 2 16 2>&1 | grep -v -i warn | tee "$OUT/synth-pytorch.log" | tail -3
 fi
 if [ "${CPU_EXTRA:-0}" = 1 ]; then
   echo "== DurationEncoder on the CPU: Mamba vs 3xBiLSTM (16 threads)"
