@@ -41,10 +41,18 @@ public final class CudaBackend implements Backend {
     @Override public CudaStorage upload(float[] data) { return CudaStorage.own(CudaTensor.upload(data, data.length)); }
 
     @Override public float[] download(Tensor t) {
-        float[] out = dense(t).download();
-        Reference.reachabilityFence(t);
-        PINNED.get().clear();
-        return out;
+        List<Object> pin = PINNED.get();
+        int mark = pin.size();
+        try {
+            return dense(t).download();
+        } finally {
+            unpin(pin, mark);
+            Reference.reachabilityFence(t);
+        }
+    }
+
+    private static void unpin(List<Object> pin, int mark) {
+        while (pin.size() > mark) pin.removeLast();
     }
 
     @Override public CudaStorage full(int n, float value) { return CudaStorage.own(CudaTensor.full(value, n)); }
@@ -61,11 +69,12 @@ public final class CudaBackend implements Backend {
         if (k == null) return null;
         return (in, a) -> {
             List<Object> pin = PINNED.get();
+            int mark = pin.size();
             pin.add(in);
             try {
                 return k.apply(in, a);
             } finally {
-                pin.clear();
+                unpin(pin, mark);   // nested kernel calls (composed ops) keep their caller's pins
                 Reference.reachabilityFence(in);
             }
         };
@@ -84,6 +93,7 @@ public final class CudaBackend implements Backend {
 
     /** A contiguous CudaTensor (row-major, {@code t}'s shape) over t's storage, or over a strided copy. Do not close it. */
     public static CudaTensor dense(Tensor t) {
+        PINNED.get().add(t);   // until the running kernel call returns (its launches are queued by then)
         if (t.isContiguous()) return CudaTensor.view(storage(t).buffer(), t.shape());
         Tensor c = empty(t.shape());
         TensorOpsCuda.stridedCopy(storage(t).buffer(), t.offset(), t.strides(), storage(c).buffer(), 0, TensorOpsCuda.contiguous(t.shape()), t.shape());

@@ -16,6 +16,19 @@ final class TensorOpsCuda {
     static final String M = "tensor_ops";
     static final int ADD = 0, SUB = 1, MUL = 2, DIV = 3;
 
+    /** Rank of {@code shape} after coalescing. */
+    static int coalescedRank(int[] shape, int[]... strides) {
+        int m = 0, prev = -1;
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] == 1) continue;
+            boolean merge = prev >= 0;
+            for (int[] st : strides) merge = merge && st[prev] == st[i] * shape[i];
+            if (!merge) m++;
+            prev = i;
+        }
+        return m;
+    }
+
     /** Coalesced {shape, strides of operand 0, strides of operand 1, ...}, each padded in front to 6. */
     static int[][] coalesce(int[] shape, int[]... strides) {
         int k = strides.length, rank = shape.length, m = 0;
@@ -55,6 +68,11 @@ final class TensorOpsCuda {
     static void stridedCopy(DeviceBuffer src, int soff, int[] sst, DeviceBuffer dst, int doff, int[] dstSt, int[] shape) {
         long n = numel(shape);
         if (n == 0) return;
+        if (coalescedRank(shape, sst, dstSt) > 6) {   // one launch per index of the leading dim
+            int[] s1 = Arrays.copyOfRange(shape, 1, shape.length), a1 = Arrays.copyOfRange(sst, 1, sst.length), b1 = Arrays.copyOfRange(dstSt, 1, dstSt.length);
+            for (int i = 0; i < shape[0]; i++) stridedCopy(src, soff + i * sst[0], a1, dst, doff + i * dstSt[0], b1, s1);
+            return;
+        }
         int[][] c = coalesce(shape, sst, dstSt);
         Cuda.context().launch1d(M, "strided_copy", n,
                 KernelArgs.of().ptr(src).i(soff).ints(c[1]).ptr(dst).i(doff).ints(c[2]).ints(c[0]).l(n));
