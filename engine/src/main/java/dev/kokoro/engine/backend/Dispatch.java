@@ -62,29 +62,6 @@ public final class Dispatch {
         return out == null ? null : out.to(dev);
     }
 
-    /** {@link #run} for ops with several outputs (stft, split); always the fallback unless the backend has it. */
-    public static Tensor[] runMulti(String name, Function<Tensor[], Tensor[]> cpu, Object[] args, Tensor... inputs) {
-        Device dev = device(name, inputs);
-        Backend be = Backends.require(dev);
-        Backend.Kernel k = be.kernel(name);
-        if (k != null && !Autograd.needsGrad(inputs)) {
-            Tensor[] in = uploadScalars(inputs, dev);
-            try (Autograd.Scope s = Autograd.disable()) {
-                Tensor packed = k.apply(in, args);   // outputs stacked along a new dim 0
-                Tensor[] out = new Tensor[packed.size(0)];
-                for (int i = 0; i < out.length; i++) out[i] = packed.slice(0, i, i + 1).squeeze(0);
-                return out;
-            }
-        }
-        Fallbacks.record(name, dev.toString(), "no " + dev.toString().toUpperCase() + " kernel yet");
-        Tensor[] host = new Tensor[inputs.length];
-        for (int i = 0; i < inputs.length; i++) host[i] = inputs[i] == null ? null : inputs[i].to(Device.CPU);
-        Tensor[] out = cpu.apply(host);
-        Tensor[] back = new Tensor[out.length];
-        for (int i = 0; i < out.length; i++) back[i] = out[i] == null ? null : out[i].to(dev);
-        return back;
-    }
-
     /** The one device of the inputs; an error naming the op and every input when they disagree. */
     public static Device device(String name, Tensor... inputs) {
         Device dev = null;
