@@ -18,7 +18,7 @@ ptxas -arch=sm_90 -v /tmp/ptx/kernels/sm_90/lstm.ptx -o /tmp/lstm.cubin > "$OUT/
 grep -E "registers|spill" "$OUT/ptxas.txt" | tr '\n' ' '; echo
 
 echo "== LstmCudaTest at ${SECONDS} s"
-timeout ${TEST_S:-90} "$JAVA" $JOPTS -Dkokoro.cuda.sync=true -jar "$D"/lib/junit-platform-console-standalone-*.jar execute \
+timeout ${TEST_S:-120} "$JAVA" $JOPTS -Dkokoro.cuda.sync=true -jar "$D"/lib/junit-platform-console-standalone-*.jar execute \
   --class-path "$CP" --select-class dev.kokoro.cuda.LstmCudaTest --include-tag gpu --details=tree --disable-banner > "$OUT/tests.log" 2>&1
 echo "tests exit $?"
 grep -E "✘|✔|tests (successful|failed|aborted|found)|rel L2|Exception|Error" "$OUT/tests.log" | grep -v "^\s*at " | head -40
@@ -34,5 +34,12 @@ if command -v compute-sanitizer >/dev/null && [ "$SECONDS" -lt "${SANITIZE_BEFOR
     -jar "$D"/lib/junit-platform-console-standalone-*.jar execute --class-path "$CP" --include-tag gpu \
     --select-class dev.kokoro.cuda.LstmCudaTest --details=summary --disable-banner > "$OUT/memcheck.log" 2>&1
   echo "memcheck exit $?"; grep -E "ERROR SUMMARY|tests (successful|failed)|Invalid" "$OUT/memcheck.log" | head
+fi
+if command -v compute-sanitizer >/dev/null && [ "$SECONDS" -lt "${RACECHECK_BEFORE:-240}" ]; then
+  echo "== compute-sanitizer racecheck (one small test) at ${SECONDS} s"
+  timeout ${RACECHECK_S:-50} compute-sanitizer --tool racecheck --print-limit 20 "$JAVA" $JOPTS \
+    -jar "$D"/lib/junit-platform-console-standalone-*.jar execute --class-path "$CP" --include-tag gpu \
+    --select-method 'dev.kokoro.cuda.LstmCudaTest#onlyDxWhenWeightsAreFrozen' --details=summary --disable-banner > "$OUT/racecheck.log" 2>&1
+  echo "racecheck exit $?"; grep -E "ERROR SUMMARY|RACECHECK SUMMARY|hazard|tests (successful|failed)" "$OUT/racecheck.log" | head
 fi
 echo "done at ${SECONDS} s"

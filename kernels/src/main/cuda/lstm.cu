@@ -32,11 +32,25 @@ namespace cg = cooperative_groups;
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
 __device__ __forceinline__ float sigmoidf_(float x) { return 1.f / (1.f + expf(-x)); }
 
+// Four partial sums a[0..3] per lane, over a group of lanes whose index bits (part) below 2 * half vary:
+// afterwards lane part holds in a[0] the group's full sum of value number (part & half ? 2 : 0) + (part &
+// half / 2 ? 1 : 0), returned. Halving exchanges (2 + 1 shuffles), then plain butterflies below half / 2.
+__device__ __forceinline__ int reduce_scatter4(float a[4], int part, int half) {
+  const bool hi = part & half, hi2 = part & (half >> 1);
+  const float y0 = __shfl_xor_sync(0xffffffffu, hi ? a[0] : a[2], half);
+  const float y1 = __shfl_xor_sync(0xffffffffu, hi ? a[1] : a[3], half);
+  const float k0 = (hi ? a[2] : a[0]) + y0, k1 = (hi ? a[3] : a[1]) + y1;
+  float v = (hi2 ? k1 : k0) + __shfl_xor_sync(0xffffffffu, hi2 ? k0 : k1, half >> 1);
+  for (int m = half >> 2; m > 0; m >>= 1) v += __shfl_xor_sync(0xffffffffu, v, m);
+  a[0] = v;
+  return (hi ? 2 : 0) + (hi2 ? 1 : 0);
+}
+
 // global gate row of local row lr (gate lr / 32, unit lr % 32) in block p
 __device__ __forceinline__ int gate_row(int lr, int p) { return (lr >> 5) * HID + p * UNITS + (lr & 31); }
 
-extern "C" __global__ void __cluster_dims__(NBLK, 1, 1) __launch_bounds__(NTHR, 1)
-lstm_fwd_rec(const float *__restrict__ xg, const float *__restrict__ whh0, const float *__restrict__ whh1,
+template <int V>
+__device__ __forceinline__ void fwd_body(const float *__restrict__ xg, const float *__restrict__ whh0, const float *__restrict__ whh1,
              const float *__restrict__ bih0, const float *__restrict__ bhh0,
              const float *__restrict__ bih1, const float *__restrict__ bhh1,
              const float *__restrict__ lensf, float *__restrict__ y, float *__restrict__ gates,
@@ -55,15 +69,28 @@ lstm_fwd_rec(const float *__restrict__ xg, const float *__restrict__ whh0, const
   const size_t BT = (size_t)B * T;
   const int G4 = 4 * HID, YW = ndir * HID;
 
-  // matrix-vector role: local row lr, k-quarter kq; holds W[row][16 * i + 4 * kq + e], i < 16, e < 4
+  // V1 matrix-vector role: local row lr, k-quarter kq; holds W[row][16 * i + 4 * kq + e], i < 16, e < 4.
+  // V2: rows 4 rq + r (r < 4), k part kp of 16; holds W[row][4 (kp + 16 i) + e], i < 4, e < 4, so each
+  // h value read from shared memory feeds 4 FMAs (V1: 1); the 16 partial sums reduce by shuffles.
   const int lr = tid >> 2, kq = tid & 3;
+  const int rq = tid >> 4, kp = tid & 15;
   float w[64];
-  {
+  if constexpr (V == 1) {
     const float4 *wr = reinterpret_cast<const float4 *>(W + (size_t)gate_row(lr, p) * HID);
 #pragma unroll
     for (int i = 0; i < 16; i++) {
       float4 v = wr[kq + 4 * i];
       w[4 * i] = v.x; w[4 * i + 1] = v.y; w[4 * i + 2] = v.z; w[4 * i + 3] = v.w;
+    }
+  } else {
+#pragma unroll
+    for (int r = 0; r < 4; r++) {
+      const float4 *wr = reinterpret_cast<const float4 *>(W + (size_t)gate_row(4 * rq + r, p) * HID);
+#pragma unroll
+      for (int i = 0; i < 4; i++) {
+        float4 v = wr[kp + 16 * i];
+        w[16 * r + 4 * i] = v.x; w[16 * r + 4 * i + 1] = v.y; w[16 * r + 4 * i + 2] = v.z; w[16 * r + 4 * i + 3] = v.w;
+      }
     }
   }
   // cell role: batch item cb of the chunk, unit cj of this block
@@ -97,19 +124,34 @@ lstm_fwd_rec(const float *__restrict__ xg, const float *__restrict__ whh0, const
     for (int b = 0; b < nb; b++) {
       if (s >= lens_s[b]) continue;  // uniform over the block
       const float4 *hv = reinterpret_cast<const float4 *>(hs[cur][b]);
-      float a0 = 0.f, a1 = 0.f;
+      if constexpr (V == 1) {
+        float a0 = 0.f, a1 = 0.f;
 #pragma unroll
-      for (int i = 0; i < 16; i += 2) {
-        float4 u = hv[kq + 4 * i], v = hv[kq + 4 * (i + 1)];
-        a0 = fmaf(w[4 * i], u.x, a0); a0 = fmaf(w[4 * i + 1], u.y, a0);
-        a0 = fmaf(w[4 * i + 2], u.z, a0); a0 = fmaf(w[4 * i + 3], u.w, a0);
-        a1 = fmaf(w[4 * i + 4], v.x, a1); a1 = fmaf(w[4 * i + 5], v.y, a1);
-        a1 = fmaf(w[4 * i + 6], v.z, a1); a1 = fmaf(w[4 * i + 7], v.w, a1);
+        for (int i = 0; i < 16; i += 2) {
+          float4 u = hv[kq + 4 * i], v = hv[kq + 4 * (i + 1)];
+          a0 = fmaf(w[4 * i], u.x, a0); a0 = fmaf(w[4 * i + 1], u.y, a0);
+          a0 = fmaf(w[4 * i + 2], u.z, a0); a0 = fmaf(w[4 * i + 3], u.w, a0);
+          a1 = fmaf(w[4 * i + 4], v.x, a1); a1 = fmaf(w[4 * i + 5], v.y, a1);
+          a1 = fmaf(w[4 * i + 6], v.z, a1); a1 = fmaf(w[4 * i + 7], v.w, a1);
+        }
+        float a = a0 + a1;
+        a += __shfl_xor_sync(0xffffffffu, a, 1);
+        a += __shfl_xor_sync(0xffffffffu, a, 2);
+        if (kq == 0) gs[b][lr] = a;
+      } else {
+        float a[4] = {0.f, 0.f, 0.f, 0.f};
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+          const float4 u = hv[kp + 16 * i];
+#pragma unroll
+          for (int r = 0; r < 4; r++) {
+            a[r] = fmaf(w[16 * r + 4 * i], u.x, a[r]); a[r] = fmaf(w[16 * r + 4 * i + 1], u.y, a[r]);
+            a[r] = fmaf(w[16 * r + 4 * i + 2], u.z, a[r]); a[r] = fmaf(w[16 * r + 4 * i + 3], u.w, a[r]);
+          }
+        }
+        const int row = reduce_scatter4(a, kp, 8);
+        if ((kp & 3) == 0) gs[b][4 * rq + row] = a[0];
       }
-      float a = a0 + a1;
-      a += __shfl_xor_sync(0xffffffffu, a, 1);
-      a += __shfl_xor_sync(0xffffffffu, a, 2);
-      if (kq == 0) gs[b][lr] = a;
     }
     __syncthreads();
     if (act) {
@@ -134,8 +176,8 @@ lstm_fwd_rec(const float *__restrict__ xg, const float *__restrict__ whh0, const
   }
 }
 
-extern "C" __global__ void __cluster_dims__(NBLK, 1, 1) __launch_bounds__(NTHR, 1)
-lstm_bwd_rec(const float *__restrict__ dy, const float *__restrict__ whh0, const float *__restrict__ whh1,
+template <int V>
+__device__ __forceinline__ void bwd_body(const float *__restrict__ dy, const float *__restrict__ whh0, const float *__restrict__ whh1,
              const float *__restrict__ gates, const float *__restrict__ cell, const float *__restrict__ lensf,
              float *__restrict__ da, int B, int T, int ndir, int maxLen) {
   cg::cluster_group cluster = cg::this_cluster();
@@ -153,12 +195,25 @@ lstm_bwd_rec(const float *__restrict__ dy, const float *__restrict__ whh0, const
 
   // transposed matrix-vector role: hidden unit k (all 256), row half rg; holds W[row(lr)][k] for
   // lr = 4 * (rg + 2 * i) + e, i < 16, e < 4 (interleaved so the two halves read different banks)
+  // V2: hidden units 4 cq + c (c < 4), row part rp of 8; holds W[row(lr)][4 cq + c] for lr = 4 (rp + 8 i) + e,
+  // i < 4, e < 4 (each gate gradient read from shared memory feeds 4 FMAs; the 8 partials reduce by shuffles)
   const int k = tid >> 1, rg = tid & 1;
+  const int cq = tid >> 3, rp = tid & 7;
   float w[64];
+  if constexpr (V == 1) {
 #pragma unroll
-  for (int i = 0; i < 16; i++)
+    for (int i = 0; i < 16; i++)
 #pragma unroll
-    for (int e = 0; e < 4; e++) w[4 * i + e] = W[(size_t)gate_row(4 * (rg + 2 * i) + e, p) * HID + k];
+      for (int e = 0; e < 4; e++) w[4 * i + e] = W[(size_t)gate_row(4 * (rg + 2 * i) + e, p) * HID + k];
+  } else {
+#pragma unroll
+    for (int i = 0; i < 4; i++)
+#pragma unroll
+      for (int e = 0; e < 4; e++) {
+        const float4 v = *reinterpret_cast<const float4 *>(W + (size_t)gate_row(4 * (rp + 8 * i) + e, p) * HID + 4 * cq);
+        w[4 * i + e] = v.x; w[16 + 4 * i + e] = v.y; w[32 + 4 * i + e] = v.z; w[48 + 4 * i + e] = v.w;
+      }
+  }
   const int cb = tid >> 5, cj = tid & 31, unit = p * UNITS + cj;
   const int len = cb < nb ? (int)lensf[b0 + cb] : 0;
   if (tid < BCH) lens_s[tid] = tid < nb ? (int)lensf[b0 + tid] : 0;
@@ -214,23 +269,63 @@ lstm_bwd_rec(const float *__restrict__ dy, const float *__restrict__ whh0, const
     for (int b = 0; b < nb; b++) {
       if (s >= lens_s[b]) continue;  // uniform; an item not running at s sends nothing (its receivers skip)
       const float4 *dv = reinterpret_cast<const float4 *>(das[b]);
-      float a0 = 0.f, a1 = 0.f;
+      if constexpr (V == 1) {
+        float a0 = 0.f, a1 = 0.f;
 #pragma unroll
-      for (int i = 0; i < 16; i += 2) {
-        float4 u = dv[rg + 2 * i], v = dv[rg + 2 * (i + 1)];
-        a0 = fmaf(w[4 * i], u.x, a0); a0 = fmaf(w[4 * i + 1], u.y, a0);
-        a0 = fmaf(w[4 * i + 2], u.z, a0); a0 = fmaf(w[4 * i + 3], u.w, a0);
-        a1 = fmaf(w[4 * i + 4], v.x, a1); a1 = fmaf(w[4 * i + 5], v.y, a1);
-        a1 = fmaf(w[4 * i + 6], v.z, a1); a1 = fmaf(w[4 * i + 7], v.w, a1);
+        for (int i = 0; i < 16; i += 2) {
+          float4 u = dv[rg + 2 * i], v = dv[rg + 2 * (i + 1)];
+          a0 = fmaf(w[4 * i], u.x, a0); a0 = fmaf(w[4 * i + 1], u.y, a0);
+          a0 = fmaf(w[4 * i + 2], u.z, a0); a0 = fmaf(w[4 * i + 3], u.w, a0);
+          a1 = fmaf(w[4 * i + 4], v.x, a1); a1 = fmaf(w[4 * i + 5], v.y, a1);
+          a1 = fmaf(w[4 * i + 6], v.z, a1); a1 = fmaf(w[4 * i + 7], v.w, a1);
+        }
+        float a = a0 + a1;
+        a += __shfl_xor_sync(0xffffffffu, a, 1);
+        if (rg == 0) *cluster.map_shared_rank(&recv[wb][p][b][k & 31], k >> 5) = a;
+      } else {
+        float a[4] = {0.f, 0.f, 0.f, 0.f};
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+          const float4 u = dv[rp + 8 * i];
+#pragma unroll
+          for (int c = 0; c < 4; c++) {
+            a[c] = fmaf(w[16 * c + 4 * i], u.x, a[c]); a[c] = fmaf(w[16 * c + 4 * i + 1], u.y, a[c]);
+            a[c] = fmaf(w[16 * c + 4 * i + 2], u.z, a[c]); a[c] = fmaf(w[16 * c + 4 * i + 3], u.w, a[c]);
+          }
+        }
+        const int col = reduce_scatter4(a, rp, 4);
+        if ((rp & 1) == 0) {
+          const int kk = 4 * cq + col;
+          *cluster.map_shared_rank(&recv[wb][p][b][kk & 31], kk >> 5) = a[0];
+        }
       }
-      float a = a0 + a1;
-      a += __shfl_xor_sync(0xffffffffu, a, 1);
-      if (rg == 0) *cluster.map_shared_rank(&recv[wb][p][b][k & 31], k >> 5) = a;
     }
     cluster.sync();
   }
 }
 
+#define FWD_ARGS xg, whh0, whh1, bih0, bhh0, bih1, bhh1, lensf, y, gates, cell, hprev, B, T, ndir, maxLen
+#define BWD_ARGS dy, whh0, whh1, gates, cell, lensf, da, B, T, ndir, maxLen
+extern "C" __global__ void __cluster_dims__(NBLK, 1, 1) __launch_bounds__(NTHR, 1)
+lstm_fwd_rec(const float *__restrict__ xg, const float *__restrict__ whh0, const float *__restrict__ whh1,
+             const float *__restrict__ bih0, const float *__restrict__ bhh0,
+             const float *__restrict__ bih1, const float *__restrict__ bhh1,
+             const float *__restrict__ lensf, float *__restrict__ y, float *__restrict__ gates,
+             float *__restrict__ cell, float *__restrict__ hprev, int B, int T, int ndir, int maxLen) { fwd_body<1>(FWD_ARGS); }
+extern "C" __global__ void __cluster_dims__(NBLK, 1, 1) __launch_bounds__(NTHR, 1)
+lstm_fwd_rec2(const float *__restrict__ xg, const float *__restrict__ whh0, const float *__restrict__ whh1,
+             const float *__restrict__ bih0, const float *__restrict__ bhh0,
+             const float *__restrict__ bih1, const float *__restrict__ bhh1,
+             const float *__restrict__ lensf, float *__restrict__ y, float *__restrict__ gates,
+             float *__restrict__ cell, float *__restrict__ hprev, int B, int T, int ndir, int maxLen) { fwd_body<2>(FWD_ARGS); }
+extern "C" __global__ void __cluster_dims__(NBLK, 1, 1) __launch_bounds__(NTHR, 1)
+lstm_bwd_rec(const float *__restrict__ dy, const float *__restrict__ whh0, const float *__restrict__ whh1,
+             const float *__restrict__ gates, const float *__restrict__ cell, const float *__restrict__ lensf,
+             float *__restrict__ da, int B, int T, int ndir, int maxLen) { bwd_body<1>(BWD_ARGS); }
+extern "C" __global__ void __cluster_dims__(NBLK, 1, 1) __launch_bounds__(NTHR, 1)
+lstm_bwd_rec2(const float *__restrict__ dy, const float *__restrict__ whh0, const float *__restrict__ whh1,
+             const float *__restrict__ gates, const float *__restrict__ cell, const float *__restrict__ lensf,
+             float *__restrict__ da, int B, int T, int ndir, int maxLen) { bwd_body<2>(BWD_ARGS); }
 #endif  // __CUDA_ARCH__ >= 900
 
 // C = alpha op(A) op(B) + beta C in FP32 (row-major; transA: A stored [K, M]; transB: B stored [N, K]).

@@ -15,6 +15,11 @@ public final class LstmCuda {
     private LstmCuda() {}
 
     public static final int HIDDEN = 256;
+    /**
+     * Recurrence kernels: 1 = one gate row per thread (each h value read from shared memory feeds one FMA),
+     * 2 = four rows per thread (four FMAs per read, shuffle reduce-scatter). Both are tested; 2 is faster.
+     */
+    public static volatile int variant = 2;
     private static final int G4 = 4 * HIDDEN, CHUNK = 16, BLOCKS_PER_DIR = 8;
 
     /** One direction's parameters: wIh [4H, In], wHh [4H, H], bIh and bHh [4H] (either may be null). */
@@ -67,7 +72,7 @@ public final class LstmCuda {
             try (CudaTensor xg = CudaTensor.empty(nd, bt, G4)) {  // x · W_ihᵀ; the biases are added in the recurrence
                 for (int d = 0; d < nd; d++) sgemm(x, 0, dirs[d].wIh(), 0, xg, (long) d * bt * G4, bt, G4, in, false, true, 0f, false);
                 Direction r = nd > 1 ? dirs[1] : dirs[0];
-                ctx.launch("lstm", "lstm_fwd_rec", BLOCKS_PER_DIR * nd, (b + CHUNK - 1) / CHUNK, 1, 512, 1, 1, 0,
+                ctx.launch("lstm", variant == 1 ? "lstm_fwd_rec" : "lstm_fwd_rec2", BLOCKS_PER_DIR * nd, (b + CHUNK - 1) / CHUNK, 1, 512, 1, 1, 0,
                         KernelArgs.of().ptr(xg).ptr(dirs[0].wHh()).ptr(r.wHh()).ptr(dirs[0].bIh()).ptr(dirs[0].bHh()).ptr(r.bIh()).ptr(r.bHh())
                                 .ptr(lensDev).ptr(out).ptr(gates).ptr(cell).ptr(hPrev).i(b).i(t).i(nd).i(maxLen));
             }
@@ -86,7 +91,7 @@ public final class LstmCuda {
         try (CudaTensor da = CudaTensor.zeros(nd, bt, G4)) {  // gate pre-activation gradients; zero past each length
             if (bt > 0) {
                 Direction r = nd > 1 ? dirs[1] : dirs[0];
-                ctx.launch("lstm", "lstm_bwd_rec", BLOCKS_PER_DIR * nd, (b + CHUNK - 1) / CHUNK, 1, 512, 1, 1, 0,
+                ctx.launch("lstm", variant == 1 ? "lstm_bwd_rec" : "lstm_bwd_rec2", BLOCKS_PER_DIR * nd, (b + CHUNK - 1) / CHUNK, 1, 512, 1, 1, 0,
                         KernelArgs.of().ptr(dout).ptr(dirs[0].wHh()).ptr(r.wHh()).ptr(saved.gates()).ptr(saved.cell())
                                 .ptr(saved.lengthsOnDevice()).ptr(da).i(b).i(t).i(nd).i(saved.maxLen()));
             }

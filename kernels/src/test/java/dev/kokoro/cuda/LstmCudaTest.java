@@ -38,6 +38,7 @@ class LstmCudaTest {
         "1, 37, 640, full, true",
         "3, 20, 512, ragged, true",
         "16, 48, 640, ragged, true",
+        "16, 128, 640, ragged, true",
         "20, 12, 64, ragged, true",
         "2, 160, 640, short, true",
         "5, 33, 640, full, false",
@@ -67,6 +68,19 @@ class LstmCudaTest {
         Tensor ry = Lstm.lstm(rx, lens, rf, rr);
         ry.backward(Tensor.of(dout.clone(), b, t, nd * H));
 
+        for (int v : new int[] {1, 2}) {
+            LstmCuda.variant = v;
+            try {
+                compare(v, b, t, in, pattern, nd, lens, x, dout, p, shapes, rx, rp, ry);
+            } finally {
+                LstmCuda.variant = 2;
+            }
+        }
+    }
+
+    private static void compare(int v, int b, int t, int in, String pattern, int nd, int[] lens, double[] x, double[] dout, double[][][] p,
+                                int[][] shapes, Tensor rx, Tensor[][] rp, Tensor ry) {
+        String at = "variant " + v + ": ";
         CudaTensor[][] gp = new CudaTensor[nd][4];
         for (int d = 0; d < nd; d++) for (int k = 0; k < 4; k++) gp[d][k] = Gpu.up(p[d][k], shapes[k]);
         LstmCuda.Direction gf = new LstmCuda.Direction(gp[0][0], gp[0][1], gp[0][2], gp[0][3]);
@@ -76,21 +90,21 @@ class LstmCudaTest {
              LstmCuda.Result again = LstmCuda.forward(gx, lens, gf, gr);
              LstmCuda.Grads g = LstmCuda.backward(gx, gf, gr, res, gd, true, true)) {
             float[] y = res.out().download();
-            Gpu.close("out", res.out(), ry.f64(), TOL);
-            assertArrayEquals(y, again.out().download(), "forward is deterministic (a difference means a race)");
+            Gpu.close(at + "out", res.out(), ry.f64(), TOL);
+            assertArrayEquals(y, again.out().download(), at + "forward is deterministic (a difference means a race)");
             for (int i = 0; i < b; i++)
                 for (int s = lens[i]; s < t; s++)
                     for (int j = 0; j < nd * H; j++)
-                        assertEquals(0f, y[(i * t + s) * nd * H + j], "output past length " + lens[i] + " of item " + i + " at step " + s);
-            Gpu.close("dx", g.dx(), rx.grad().contiguous().f64(), TOL);
+                        assertEquals(0f, y[(i * t + s) * nd * H + j], at + "output past length " + lens[i] + " of item " + i + " at step " + s);
+            Gpu.close(at + "dx", g.dx(), rx.grad().contiguous().f64(), TOL);
             for (int d = 0; d < nd; d++) {
                 String n = d == 0 ? "" : "_reverse";
-                Gpu.close("dweight_ih" + n, g.dWIh()[d], rp[d][0].grad().contiguous().f64(), TOL);
-                Gpu.close("dweight_hh" + n, g.dWHh()[d], rp[d][1].grad().contiguous().f64(), TOL);
-                Gpu.close("dbias_ih" + n, g.dBias()[d], rp[d][2].grad().contiguous().f64(), TOL);
-                Gpu.close("dbias_hh" + n, g.dBias()[d], rp[d][3].grad().contiguous().f64(), TOL);
+                Gpu.close(at + "dweight_ih" + n, g.dWIh()[d], rp[d][0].grad().contiguous().f64(), TOL);
+                Gpu.close(at + "dweight_hh" + n, g.dWHh()[d], rp[d][1].grad().contiguous().f64(), TOL);
+                Gpu.close(at + "dbias_ih" + n, g.dBias()[d], rp[d][2].grad().contiguous().f64(), TOL);
+                Gpu.close(at + "dbias_hh" + n, g.dBias()[d], rp[d][3].grad().contiguous().f64(), TOL);
             }
-            System.out.printf("LSTM B=%d T=%d In=%d %s dirs=%d: rel L2 out %.2e dx %.2e dWih %.2e dWhh %.2e db %.2e%n", b, t, in, pattern, nd,
+            System.out.printf("LSTM v%d B=%d T=%d In=%d %s dirs=%d: rel L2 out %.2e dx %.2e dWih %.2e dWhh %.2e db %.2e%n", v, b, t, in, pattern, nd,
                     Gpu.relL2(y, ry.f64()), Gpu.relL2(g.dx().download(), rx.grad().contiguous().f64()),
                     Gpu.relL2(g.dWIh()[0].download(), rp[0][0].grad().contiguous().f64()),
                     Gpu.relL2(g.dWHh()[0].download(), rp[0][1].grad().contiguous().f64()),
