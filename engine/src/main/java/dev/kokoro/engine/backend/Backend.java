@@ -33,7 +33,10 @@ public interface Backend {
     /** The kernel for an op name ("add", "linear", "conv1d", ...), or null when this backend has none. */
     Kernel kernel(String op);
 
-    /** One op on device inputs (null entries stay null); {@code args} are the op's non-tensor parameters. */
+    /**
+     * One op on device inputs (null entries stay null); {@code args} are the op's non-tensor parameters.
+     * Returns null to decline (e.g. a size the kernel does not support): the op then falls back to the CPU.
+     */
     @FunctionalInterface
     interface Kernel {
         Tensor apply(Tensor[] inputs, Object[] args);

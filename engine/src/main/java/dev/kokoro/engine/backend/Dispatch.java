@@ -50,12 +50,15 @@ public final class Dispatch {
             try (Autograd.Scope s = Autograd.disable()) {
                 out = k.apply(in, args);
             }
-            if (!grad) return out;
-            Node.Backward bw = rule.backward(out, in, args);
-            return Autograd.record(out, bw, in);
+            if (out != null) {
+                if (!grad) return out;
+                Node.Backward bw = rule.backward(out, in, args);
+                return Autograd.record(out, bw, in);
+            }
         }
-        Fallbacks.record(name, dev.toString(), k == null ? "no " + dev.toString().toUpperCase() + " kernel yet"
-                : "its " + dev.toString().toUpperCase() + " kernel records no gradient yet");
+        String dv = dev.toString().toUpperCase();
+        Fallbacks.record(name, dev.toString(), k == null ? "no " + dv + " kernel yet"
+                : grad && rule == null ? "its " + dv + " kernel records no gradient yet" : "its " + dv + " kernel does not take these inputs");
         Tensor[] host = new Tensor[inputs.length];
         for (int i = 0; i < inputs.length; i++) host[i] = inputs[i] == null ? null : inputs[i].to(Device.CPU);
         Tensor out = cpu.apply(host);

@@ -98,6 +98,15 @@ class DispatchTest {
     }
 
     @Test
+    void aKernelMayDeclineInputsAndTheOpFallsBack() {
+        sim.kernels.put("mul_scalar", (in, a) -> in[0].numel() > 4 ? null : Tensor.onDevice(sim.upload(new float[]{42}), 1));
+        Tensor x = randn(2, 3);
+        assertArrayEquals(x.mul(3).toFloatArray(), x.to(Device.CUDA).mul(3).toFloatArray(), 1e-6f);
+        assertEquals(java.util.List.of("mul_scalar"), Fallbacks.names());
+        assertEquals(42f, Tensor.of(new float[]{1}, 1).to(Device.CUDA).mul(3).item());
+    }
+
+    @Test
     void viewsOfDeviceTensorsShareStorageAndCopyWhenMadeContiguous() {
         Tensor x = randn(2, 3, 4);
         Tensor d = x.to(Device.CUDA);
