@@ -27,6 +27,8 @@ public final class KernelArgs {
     public KernelArgs i(int v) { args.add(Pointer.to(new int[] {v})); return this; }
     public KernelArgs f(float v) { args.add(Pointer.to(new float[] {v})); return this; }
     public KernelArgs l(long v) { args.add(Pointer.to(new long[] {v})); return this; }
+    /** A small by-value struct of ints (e.g. tensor_ops.cu's Dims6). */
+    public KernelArgs ints(int... v) { args.add(Pointer.to(v.clone())); return this; }
 
     Pointer pointer() { return Pointer.to(args.toArray(new Pointer[0])); }
 }

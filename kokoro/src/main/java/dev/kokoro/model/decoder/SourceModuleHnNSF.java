@@ -21,6 +21,6 @@ public final class SourceModuleHnNSF extends Module {
     public Tensor forward(Tensor f0) {
         Tensor w = lLinear.weight.get(), b = lLinear.bias.get();
         Tensor sines = sineGen.forward(f0);
-        return Activations.tanh(Matmul.linear(sines, w.to(f0.dtype), b.to(f0.dtype)));
+        return Activations.tanh(Matmul.linear(sines, w.to(f0.device()).to(f0.dtype), b.to(f0.device()).to(f0.dtype)));
     }
 }
