@@ -5,7 +5,13 @@ import java.util.Arrays;
 /**
  * Mamba selective scan on the GPU, mamba-ssm {@code selective_scan_fn} semantics (real A, variable B and
  * C with one group): u, delta, z [Bt, D, L]; A [D, N] (N ≤ 16); B, C [Bt, N, L]; D, deltaBias [D].
- * Optional tensors may be null. The backward recomputes the states (no history is kept).
+ * Optional tensors may be null.
+ * <p>Default kernels: selective_scan_seq.cu (one thread per channel, states in registers, steps in order).
+ * For training call {@link #forwardForBackward}, which also keeps the state after every {@link #CHUNK} steps
+ * ([Bt, ceil(L/CHUNK), N, D], the size of u), and pass those states to {@link #backward(CudaTensor, CudaTensor,
+ * CudaTensor, CudaTensor, CudaTensor, CudaTensor, CudaTensor, CudaTensor, boolean, CudaTensor, CudaTensor)};
+ * the backward without them first recomputes them (one more forward pass). The older segmented warp-scan
+ * kernels (selective_scan.cu, "v1") stay reachable through the overloads taking K, or with -Dkokoro.scan=v1.
  */
 public final class SelectiveScanCuda {
     private SelectiveScanCuda() {}
@@ -23,6 +29,16 @@ public final class SelectiveScanCuda {
     /** Default backward is {@link SelectiveScanBwdV2} when -Dkokoro.scan.bwd=v2 (off by default until measured on the GPU). */
     public static boolean bwdV2 = "v2".equals(System.getProperty("kokoro.scan.bwd"));
 
+    /** Steps between saved states (CH in selective_scan_seq.cu). */
+    public static final int CHUNK = 16;
+    /** Default kernels are selective_scan_seq.cu unless -Dkokoro.scan=v1. */
+    public static boolean sequential = !"v1".equals(System.getProperty("kokoro.scan"));
+
+    /** Output of {@link #forwardForBackward}: out [Bt, D, L] and the saved states [Bt, ceil(L/CHUNK), N, D]. */
+    public record Saved(CudaTensor out, CudaTensor states) implements AutoCloseable {
+        @Override public void close() { out.close(); states.close(); }
+    }
+
     public record Grads(CudaTensor du, CudaTensor ddelta, CudaTensor dA, CudaTensor dB, CudaTensor dC,
                         CudaTensor dD, CudaTensor dz, CudaTensor ddeltaBias) implements AutoCloseable {
         @Override public void close() {
@@ -32,7 +48,59 @@ public final class SelectiveScanCuda {
 
     public static CudaTensor forward(CudaTensor u, CudaTensor delta, CudaTensor A, CudaTensor B, CudaTensor C,
                                      CudaTensor D, CudaTensor z, CudaTensor deltaBias, boolean softplus) {
+        if (sequential) return forwardSeq(u, delta, A, B, C, D, z, deltaBias, softplus, null);
         return forward(u, delta, A, B, C, D, z, deltaBias, softplus, null, fwdK, fwdRegisters);
+    }
+
+    /** Sequential forward (selective_scan_seq.cu); also writes the final state [Bt, D, N] into {@code lastState} when not null. */
+    public static CudaTensor forwardSeq(CudaTensor u, CudaTensor delta, CudaTensor A, CudaTensor B, CudaTensor C,
+                                        CudaTensor D, CudaTensor z, CudaTensor deltaBias, boolean softplus, CudaTensor lastState) {
+        int[] s = checkShapes(u, delta, A, B, C, D, z, deltaBias);
+        if (lastState != null) expect("lastState", lastState, s[0], s[1], s[3]);
+        CudaTensor out = CudaTensor.empty(s[0], s[1], s[2]);
+        launchSeqFwd(u, delta, A, B, C, D, z, deltaBias, softplus, out, null, lastState, s);
+        return out;
+    }
+
+    /** Forward for training: out and the states the backward needs (the state after every CHUNK steps). */
+    public static Saved forwardForBackward(CudaTensor u, CudaTensor delta, CudaTensor A, CudaTensor B, CudaTensor C,
+                                           CudaTensor D, CudaTensor z, CudaTensor deltaBias, boolean softplus) {
+        int[] s = checkShapes(u, delta, A, B, C, D, z, deltaBias);
+        CudaTensor out = CudaTensor.empty(s[0], s[1], s[2]);
+        CudaTensor states = CudaTensor.empty(s[0], nchunk(s[2]), s[3], s[1]);
+        launchSeqFwd(u, delta, A, B, C, D, z, deltaBias, softplus, out, states, null, s);
+        return new Saved(out, states);
+    }
+
+    static int nchunk(int l) { return (l + CHUNK - 1) / CHUNK; }
+
+    private static void launchSeqFwd(CudaTensor u, CudaTensor delta, CudaTensor A, CudaTensor B, CudaTensor C, CudaTensor D,
+                                     CudaTensor z, CudaTensor deltaBias, boolean softplus, CudaTensor out, CudaTensor states,
+                                     CudaTensor lastState, int[] s) {
+        int bt = s[0], d = s[1], l = s[2], n = s[3];
+        Cuda.context().launch("selective_scan_seq", "selective_scan_seq_fwd" + (l % 4 == 0 ? "_v4" : "_s"), (d + 31) / 32, bt, 1, 32, 1, 1, 0,
+                KernelArgs.of().ptr(u).ptr(delta).ptr(A).ptr(B).ptr(C).ptr(D).ptr(z).ptr(deltaBias).ptr(out).ptr(states).ptr(lastState)
+                        .i(bt).i(d).i(l).i(n).i(softplus ? 1 : 0));
+    }
+
+    /** Sequential backward given the states saved by {@link #forwardForBackward} ([Bt, ceil(L/CHUNK), N, D]). */
+    public static Grads backward(CudaTensor u, CudaTensor delta, CudaTensor A, CudaTensor B, CudaTensor C,
+                                 CudaTensor D, CudaTensor z, CudaTensor deltaBias, boolean softplus, CudaTensor dout,
+                                 CudaTensor states) {
+        int[] s = checkShapes(u, delta, A, B, C, D, z, deltaBias);
+        int bt = s[0], d = s[1], l = s[2], n = s[3];
+        expect("dout", dout, bt, d, l);
+        expect("states", states, bt, nchunk(l), n, d);
+        CudaTensor du = CudaTensor.empty(bt, d, l), ddelta = CudaTensor.empty(bt, d, l);
+        CudaTensor dA = CudaTensor.zeros(d, n), dB = CudaTensor.zeros(bt, n, l), dC = CudaTensor.zeros(bt, n, l);
+        CudaTensor dD = D == null ? null : CudaTensor.zeros(d);
+        CudaTensor dz = z == null ? null : CudaTensor.empty(bt, d, l);
+        CudaTensor dbias = deltaBias == null ? null : CudaTensor.zeros(d);
+        Cuda.context().launch("selective_scan_seq", "selective_scan_seq_bwd" + (l % 4 == 0 ? "_v4" : "_s"), (d + 31) / 32, bt, 1, 32, 1, 1, 0,
+                KernelArgs.of().ptr(u).ptr(delta).ptr(A).ptr(B).ptr(C).ptr(D).ptr(z).ptr(deltaBias).ptr(dout).ptr(states)
+                        .ptr(du).ptr(ddelta).ptr(dA).ptr(dB).ptr(dC).ptr(dD).ptr(dz).ptr(dbias)
+                        .i(bt).i(d).i(l).i(n).i(softplus ? 1 : 0));
+        return new Grads(du, ddelta, dA, dB, dC, dD, dz, dbias);
     }
 
     /** As {@link #forward}, also writing the final state [Bt, D, N] into {@code lastState} when not null. */
@@ -54,6 +122,13 @@ public final class SelectiveScanCuda {
     public static Grads backward(CudaTensor u, CudaTensor delta, CudaTensor A, CudaTensor B, CudaTensor C,
                                  CudaTensor D, CudaTensor z, CudaTensor deltaBias, boolean softplus, CudaTensor dout) {
         if (bwdV2) return SelectiveScanBwdV2.backward(u, delta, A, B, C, D, z, deltaBias, softplus, dout);
+        if (sequential) {
+            int[] s = checkShapes(u, delta, A, B, C, D, z, deltaBias);
+            try (CudaTensor states = CudaTensor.empty(s[0], nchunk(s[2]), s[3], s[1])) {
+                launchSeqFwd(u, delta, A, B, C, D, z, deltaBias, softplus, null, states, null, s);
+                return backward(u, delta, A, B, C, D, z, deltaBias, softplus, dout, states);
+            }
+        }
         return backward(u, delta, A, B, C, D, z, deltaBias, softplus, dout, bwdK, bwdWarpReduce);
     }
 

@@ -1,0 +1,303 @@
+// Mamba selective scan, sequential variant (mamba-ssm selective_scan_fn semantics, real A, one group):
+//   u, delta, z, out: [Bt, D, L]   A: [D, N] (N <= 16)   Bm, Cm: [Bt, N, L]   Dskip, delta_bias: [D]
+//   dt = softplus(delta + delta_bias), x_l = exp(dt_l A) x_{l-1} + dt_l B_l u_l, y_l = C_l x_l + D u_l,
+//   out = y silu(z).
+// One thread per channel (b, d), lanes = 32 consecutive channels of one batch row, the N states in
+// registers, the L steps walked in order (no scan across threads: the only loop-carried dependency is
+// one FMA per state and step). B_l, C_l are the same for every lane (broadcast loads), u/delta/z/out
+// are read and written 4 steps at a time (float4 when L % 4 == 0).
+// The forward can save the state after every chunk of CH steps ("states", [Bt, nchunk, N, D], lanes
+// contiguous). The backward walks the chunks right to left: it recomputes the chunk's states from the
+// saved one into shared memory (xs[step][n][lane], each lane only touches its own column), then runs
+// the adjoint h_l = C_l dy_l + a_{l+1} h_{l+1} right to left. dB and dC (sums over the channels) are
+// reduced over the warp's 32 lanes with a shuffle reduce-scatter (lane = (kind, n) holds 4 steps), then
+// one float4 atomic per lane per 4 steps.
+#include <cuda_runtime.h>
+
+#define CH 16  // steps per saved state (chunk)
+#define MAXN 16
+#define LOG2E 1.4426950408889634f
+#define FULL 0xffffffffu
+
+__device__ __forceinline__ float ex2(float x) { float y; asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x)); return y; }
+__device__ __forceinline__ float softplusf(float x) { return x <= 20.f ? log1pf(expf(x)) : x; }
+__device__ __forceinline__ float sigmoidf_(float x) { return 1.f / (1.f + expf(-x)); }
+
+// 4 steps l..l+3 of one row (zeros past L). VEC: L % 4 == 0 and l % 4 == 0, so l < L means l + 3 < L.
+template <bool VEC>
+__device__ __forceinline__ void ld4(float (&r)[4], const float *__restrict__ p, int l, int L) {
+  if (VEC) {
+    if (l < L) { const float4 v = *reinterpret_cast<const float4 *>(p + l); r[0] = v.x; r[1] = v.y; r[2] = v.z; r[3] = v.w; }
+    else { r[0] = r[1] = r[2] = r[3] = 0.f; }
+  } else {
+#pragma unroll
+    for (int i = 0; i < 4; i++) r[i] = l + i < L ? p[l + i] : 0.f;
+  }
+}
+template <bool VEC>
+__device__ __forceinline__ void st4(float *__restrict__ p, int l, int L, const float (&r)[4]) {
+  if (VEC) {
+    if (l < L) *reinterpret_cast<float4 *>(p + l) = make_float4(r[0], r[1], r[2], r[3]);
+  } else {
+#pragma unroll
+    for (int i = 0; i < 4; i++) if (l + i < L) p[l + i] = r[i];
+  }
+}
+template <bool VEC>
+__device__ __forceinline__ void add4(float *p, int l, int L, const float (&r)[4]) {
+#if __CUDA_ARCH__ >= 900
+  if (VEC) {
+    if (l < L) atomicAdd(reinterpret_cast<float4 *>(p + l), make_float4(r[0], r[1], r[2], r[3]));
+  } else
+#endif
+  {
+#pragma unroll
+    for (int i = 0; i < 4; i++) if (l + i < L) atomicAdd(p + l + i, r[i]);
+  }
+}
+
+// dt for 4 steps (0 past L, so that a = 1 and the state stays), uu -> uu, dtu = dt * u
+__device__ __forceinline__ void step_dt(float (&dt)[4], const float (&dl)[4], float bias, int softplus, int l, int L) {
+#pragma unroll
+  for (int i = 0; i < 4; i++) {
+    const float v = dl[i] + bias;
+    dt[i] = l + i < L ? (softplus ? softplusf(v) : v) : 0.f;
+  }
+}
+
+template <bool VEC>
+__device__ __forceinline__ void fwd_body(const float *__restrict__ u, const float *__restrict__ delta, const float *__restrict__ A,
+    const float *__restrict__ Bm, const float *__restrict__ Cm, const float *__restrict__ Dskip, const float *__restrict__ z,
+    const float *__restrict__ delta_bias, float *__restrict__ out, float *__restrict__ states, float *__restrict__ last_state,
+    int Bt, int D, int L, int N, int softplus) {
+  const int d = blockIdx.x * blockDim.x + threadIdx.x, b = blockIdx.y;
+  if (d >= D) return;  // no shuffles or barriers in the forward
+  const size_t row = ((size_t)b * D + d) * L;
+  const float *Bb = Bm + (size_t)b * N * L, *Cb = Cm + (size_t)b * N * L;
+  const float bias = delta_bias ? delta_bias[d] : 0.f, Dd = Dskip ? Dskip[d] : 0.f;
+  const int nchunk = (L + CH - 1) / CH;
+  float A2[MAXN], x[MAXN];
+#pragma unroll
+  for (int n = 0; n < MAXN; n++) { A2[n] = n < N ? A[d * N + n] * LOG2E : 0.f; x[n] = 0.f; }
+  for (int c = 0; c < nchunk; c++) {
+#pragma unroll 1
+    for (int g = 0; g < CH / 4; g++) {
+      const int l = c * CH + g * 4;
+      float uu[4], dl[4], dt[4], y[4];
+      ld4<VEC>(uu, u + row, l, L);
+      ld4<VEC>(dl, delta + row, l, L);
+      step_dt(dt, dl, bias, softplus, l, L);
+#pragma unroll
+      for (int i = 0; i < 4; i++) { y[i] = Dd * uu[i]; uu[i] *= dt[i]; }
+#pragma unroll
+      for (int n = 0; n < MAXN; n++) {
+        if (n < N) {
+          float bb[4], cc[4];
+          ld4<VEC>(bb, Bb + (size_t)n * L, l, L);
+          ld4<VEC>(cc, Cb + (size_t)n * L, l, L);
+#pragma unroll
+          for (int i = 0; i < 4; i++) {
+            const float a = ex2(dt[i] * A2[n]);
+            x[n] = fmaf(a, x[n], bb[i] * uu[i]);
+            y[i] = fmaf(cc[i], x[n], y[i]);
+          }
+        }
+      }
+      if (out) {
+        if (z) {
+          float zz[4];
+          ld4<VEC>(zz, z + row, l, L);
+#pragma unroll
+          for (int i = 0; i < 4; i++) y[i] *= zz[i] * sigmoidf_(zz[i]);
+        }
+        st4<VEC>(out + row, l, L, y);
+      }
+    }
+    if (states) {
+#pragma unroll
+      for (int n = 0; n < MAXN; n++) if (n < N) states[(((size_t)b * nchunk + c) * N + n) * D + d] = x[n];
+    }
+  }
+  if (last_state) {
+#pragma unroll
+    for (int n = 0; n < MAXN; n++) if (n < N) last_state[((size_t)b * D + d) * N + n] = x[n];
+  }
+}
+
+// one reduce-scatter round over lanes at distance off: lanes with that bit clear keep lo, the others hi
+__device__ __forceinline__ void rs_round(float (&lo)[4], const float (&hi)[4], int off, int lane) {
+  const bool up = lane & off;
+#pragma unroll
+  for (int i = 0; i < 4; i++) {
+    const float keep = up ? hi[i] : lo[i], send = up ? lo[i] : hi[i];
+    lo[i] = keep + __shfl_xor_sync(FULL, send, off);
+  }
+}
+
+// blockDim.x == 32 (one warp, 32 channels of batch row blockIdx.y). dB, dC, dA, dD, ddelta_bias are
+// accumulated with atomics and must be zeroed by the caller.
+template <bool VEC>
+__device__ __forceinline__ void bwd_body(const float *__restrict__ u, const float *__restrict__ delta, const float *__restrict__ A,
+    const float *__restrict__ Bm, const float *__restrict__ Cm, const float *__restrict__ Dskip, const float *__restrict__ z,
+    const float *__restrict__ delta_bias, const float *__restrict__ dout, const float *__restrict__ states,
+    float *__restrict__ du, float *__restrict__ ddelta, float *__restrict__ dA, float *__restrict__ dB, float *__restrict__ dC,
+    float *__restrict__ dD, float *__restrict__ dz, float *__restrict__ ddelta_bias, int Bt, int D, int L, int N, int softplus) {
+  __shared__ float xs[CH][MAXN][32];  // state before each step of the chunk
+  __shared__ float ys[CH][32];        // y (before the gate) of each step, for dz
+  const int lane = threadIdx.x;
+  const int d0 = blockIdx.x * 32 + lane, b = blockIdx.y;
+  const bool valid = d0 < D;
+  const int d = valid ? d0 : D - 1;  // lanes past D recompute a real channel with dy = 0: they add zeros
+  const size_t row = ((size_t)b * D + d) * L;
+  const float *Bb = Bm + (size_t)b * N * L, *Cb = Cm + (size_t)b * N * L;
+  float *dBb = dB + (size_t)b * N * L, *dCb = dC + (size_t)b * N * L;
+  const float bias = delta_bias ? delta_bias[d] : 0.f, Dd = Dskip ? Dskip[d] : 0.f;
+  const int nchunk = (L + CH - 1) / CH;
+  float A2[MAXN], v[MAXN], dAacc[MAXN];
+#pragma unroll
+  for (int n = 0; n < MAXN; n++) { A2[n] = n < N ? A[d * N + n] * LOG2E : 0.f; v[n] = 0.f; dAacc[n] = 0.f; }
+  float dDacc = 0.f, dbacc = 0.f;
+  for (int c = nchunk - 1; c >= 0; c--) {
+    {  // states of the chunk from the saved one
+      float x[MAXN];
+#pragma unroll
+      for (int n = 0; n < MAXN; n++) x[n] = (c > 0 && n < N) ? states[(((size_t)b * nchunk + c - 1) * N + n) * D + d] : 0.f;
+#pragma unroll 1
+      for (int g = 0; g < CH / 4; g++) {
+        const int l = c * CH + g * 4;
+        float uu[4], dl[4], dt[4], y[4];
+        ld4<VEC>(uu, u + row, l, L);
+        ld4<VEC>(dl, delta + row, l, L);
+        step_dt(dt, dl, bias, softplus, l, L);
+#pragma unroll
+        for (int i = 0; i < 4; i++) { y[i] = Dd * uu[i]; uu[i] *= dt[i]; }
+#pragma unroll
+        for (int n = 0; n < MAXN; n++) {
+          if (n < N) {
+            float bb[4], cc[4];
+            ld4<VEC>(bb, Bb + (size_t)n * L, l, L);
+            ld4<VEC>(cc, Cb + (size_t)n * L, l, L);
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+              xs[g * 4 + i][n][lane] = x[n];
+              const float a = ex2(dt[i] * A2[n]);
+              x[n] = fmaf(a, x[n], bb[i] * uu[i]);
+              y[i] = fmaf(cc[i], x[n], y[i]);
+            }
+          }
+        }
+#pragma unroll
+        for (int i = 0; i < 4; i++) ys[g * 4 + i][lane] = y[i];
+      }
+    }
+    // adjoint, right to left, 4 steps at a time
+#pragma unroll 1
+    for (int g = CH / 4 - 1; g >= 0; g--) {
+      const int l = c * CH + g * 4;
+      float uu[4], dl[4], dt[4], dtu[4], dy[4], dout4[4], zz[4];
+      ld4<VEC>(uu, u + row, l, L);
+      ld4<VEC>(dl, delta + row, l, L);
+      ld4<VEC>(dout4, dout + row, l, L);
+      step_dt(dt, dl, bias, softplus, l, L);
+      if (z) ld4<VEC>(zz, z + row, l, L);
+#pragma unroll
+      for (int i = 0; i < 4; i++) {
+        dtu[i] = dt[i] * uu[i];
+        const float gate = z ? zz[i] * sigmoidf_(zz[i]) : 1.f;
+        dy[i] = valid ? dout4[i] * gate : 0.f;
+      }
+      float s1[4] = {0.f, 0.f, 0.f, 0.f}, s2[4] = {0.f, 0.f, 0.f, 0.f};
+      float acc[4][4];  // reduce-scatter tree levels
+      float r[4];
+#pragma unroll
+      for (int k = 0; k < 16; k++) {
+        const int n = ((k & 1) << 3) | ((k & 2) << 1) | ((k & 4) >> 1) | ((k & 8) >> 3);  // bit-reversed
+        float rB[4] = {0.f, 0.f, 0.f, 0.f}, rC[4] = {0.f, 0.f, 0.f, 0.f};
+        if (n < N) {
+          float bb[4], cc[4];
+          ld4<VEC>(bb, Bb + (size_t)n * L, l, L);
+          ld4<VEC>(cc, Cb + (size_t)n * L, l, L);
+#pragma unroll
+          for (int i = 3; i >= 0; i--) {
+            const float xprev = xs[g * 4 + i][n][lane];
+            const float a = ex2(dt[i] * A2[n]);
+            const float ax = a * xprev;
+            const float xi = fmaf(bb[i], dtu[i], ax);
+            const float h = fmaf(cc[i], dy[i], v[n]);
+            rC[i] = dy[i] * xi;
+            rB[i] = h * dtu[i];
+            s1[i] = fmaf(h, bb[i], s1[i]);
+            const float t = h * ax;
+            s2[i] = fmaf(A2[n], t, s2[i]);
+            dAacc[n] = fmaf(dt[i], t, dAacc[n]);
+            v[n] = a * h;
+          }
+        }
+        // lanes with bit 16 clear keep dB, the others dC; then n bit 3, 2, 1, 0 against lane bits 8, 4, 2, 1
+        rs_round(rB, rC, 16, lane);
+#pragma unroll
+        for (int i = 0; i < 4; i++) r[i] = rB[i];
+#pragma unroll
+        for (int lv = 0; lv < 4; lv++) {
+          const int m = (2 << lv) - 1;
+          if ((k & m) == m) {  // k's bits 0..lv set: combine with the partner group stored at level lv
+            float lo[4];
+#pragma unroll
+            for (int i = 0; i < 4; i++) lo[i] = acc[lv][i];
+            rs_round(lo, r, 8 >> lv, lane);
+#pragma unroll
+            for (int i = 0; i < 4; i++) r[i] = lo[i];
+          }
+        }
+#pragma unroll
+        for (int lv = 0; lv < 4; lv++)
+          if ((k & ((2 << lv) - 1)) == (1 << lv) - 1)
+#pragma unroll
+            for (int i = 0; i < 4; i++) acc[lv][i] = r[i];
+      }
+      {  // lane = kind * 16 + n now holds the block's sum for 4 steps
+        const int nn = lane & 15;
+        if (nn < N) add4<VEC>(((lane & 16) ? dCb : dBb) + (size_t)nn * L, l, L, r);
+      }
+      float du4[4], dd4[4], dz4[4];
+#pragma unroll
+      for (int i = 0; i < 4; i++) {
+        du4[i] = fmaf(dt[i], s1[i], Dd * dy[i]);
+        float g2 = fmaf(uu[i], s1[i], s2[i] * (1.f / LOG2E));
+        if (softplus) g2 *= sigmoidf_(dl[i] + bias);
+        dd4[i] = g2;
+        if (z) {
+          const float sg = sigmoidf_(zz[i]);
+          dz4[i] = dout4[i] * ys[g * 4 + i][lane] * sg * (1.f + zz[i] * (1.f - sg));
+        }
+        if (l + i < L) { dDacc = fmaf(dy[i], uu[i], dDacc); dbacc += g2; }
+      }
+      if (valid) {
+        st4<VEC>(du + row, l, L, du4);
+        st4<VEC>(ddelta + row, l, L, dd4);
+        if (z) st4<VEC>(dz + row, l, L, dz4);
+      }
+    }
+  }
+  if (!valid) return;
+#pragma unroll
+  for (int n = 0; n < MAXN; n++) if (n < N) atomicAdd(dA + d * N + n, dAacc[n]);
+  if (dD) atomicAdd(dD + d, dDacc);
+  if (ddelta_bias) atomicAdd(ddelta_bias + d, dbacc);
+}
+
+#define SCAN_ARGS const float *u, const float *delta, const float *A, const float *Bm, const float *Cm, \
+    const float *Dskip, const float *z, const float *delta_bias
+#define INST(VEC, SUF)                                                                                      \
+  extern "C" __global__ void __launch_bounds__(32) selective_scan_seq_fwd##SUF(                            \
+      SCAN_ARGS, float *out, float *states, float *last_state, int Bt, int D, int L, int N, int softplus) { \
+    fwd_body<VEC>(u, delta, A, Bm, Cm, Dskip, z, delta_bias, out, states, last_state, Bt, D, L, N, softplus); \
+  }                                                                                                          \
+  extern "C" __global__ void __launch_bounds__(32) selective_scan_seq_bwd##SUF(                            \
+      SCAN_ARGS, const float *dout, const float *states, float *du, float *ddelta, float *dA, float *dB,     \
+      float *dC, float *dD, float *dz, float *ddelta_bias, int Bt, int D, int L, int N, int softplus) {      \
+    bwd_body<VEC>(u, delta, A, Bm, Cm, Dskip, z, delta_bias, dout, states, du, ddelta, dA, dB, dC, dD, dz,    \
+                  ddelta_bias, Bt, D, L, N, softplus);                                                       \
+  }
+INST(true, _v4)
+INST(false, _s)
