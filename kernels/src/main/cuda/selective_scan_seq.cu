@@ -5,7 +5,7 @@
 // One thread per channel (b, d), lanes = 32 consecutive channels of one batch row, the N states in
 // registers, the L steps walked in order (no scan across threads: the only loop-carried dependency is
 // one FMA per state and step). B_l, C_l are the same for every lane (broadcast loads), u/delta/z/out
-// are read and written 4 steps at a time (float4 when L % 4 == 0).
+// are read and written 4 steps at a time (float4 when L % 4 == 0); B/C of a chunk go through shared memory.
 // The forward can save the state after every chunk of CH steps ("states", [Bt, nchunk, N, D], lanes
 // contiguous). The backward walks the chunks right to left: it recomputes the chunk's states from the
 // saved one into shared memory (xs[step][n][lane], each lane only touches its own column), then runs
@@ -65,13 +65,51 @@ __device__ __forceinline__ void step_dt(float (&dt)[4], const float (&dl)[4], fl
   }
 }
 
+// B and C of one chunk (CH steps, all N <= 16 states; rows n >= N are zeros) into registers, 4 float4 per lane:
+// float4 e = lane + 32 q of the tile [2][MAXN][CH] (kind, n, step).
+template <bool VEC>
+__device__ __forceinline__ void load_tile(float (&t)[16], const float *__restrict__ Bb, const float *__restrict__ Cb,
+                                          int c, int lane, int L, int N) {
+#pragma unroll
+  for (int q = 0; q < 4; q++) {
+    const int e = lane + 32 * q, rw = e >> 2, n = rw & 15, col = (e & 3) * 4;
+    float r[4] = {0.f, 0.f, 0.f, 0.f};
+    if (n < N) ld4<VEC>(r, ((rw & 16) ? Cb : Bb) + (size_t)n * L, c * CH + col, L);
+#pragma unroll
+    for (int i = 0; i < 4; i++) t[4 * q + i] = r[i];
+  }
+}
+__device__ __forceinline__ void store_tile(float4 (*bc)[MAXN][CH / 4], const float (&t)[16], int lane) {
+#pragma unroll
+  for (int q = 0; q < 4; q++) {
+    const int e = lane + 32 * q, rw = e >> 2;
+    bc[rw >> 4][rw & 15][e & 3] = make_float4(t[4 * q], t[4 * q + 1], t[4 * q + 2], t[4 * q + 3]);
+  }
+}
+// CH steps of one row into registers (zeros past L)
+template <bool VEC>
+__device__ __forceinline__ void load_row(float (&r)[CH], const float *__restrict__ p, int c, int L) {
+#pragma unroll
+  for (int q = 0; q < CH / 4; q++) {
+    float t[4];
+    ld4<VEC>(t, p, c * CH + 4 * q, L);
+#pragma unroll
+    for (int i = 0; i < 4; i++) r[4 * q + i] = t[i];
+  }
+}
+
+// blockDim.x == 32: one warp, 32 channels of batch row blockIdx.y. The next chunk's inputs are loaded while
+// the current one is computed (registers), B/C of the chunk go through shared memory (broadcast reads).
 template <bool VEC>
 __device__ __forceinline__ void fwd_body(const float *__restrict__ u, const float *__restrict__ delta, const float *__restrict__ A,
     const float *__restrict__ Bm, const float *__restrict__ Cm, const float *__restrict__ Dskip, const float *__restrict__ z,
     const float *__restrict__ delta_bias, float *__restrict__ out, float *__restrict__ states, float *__restrict__ last_state,
     int Bt, int D, int L, int N, int softplus) {
-  const int d = blockIdx.x * blockDim.x + threadIdx.x, b = blockIdx.y;
-  if (d >= D) return;  // no shuffles or barriers in the forward
+  __shared__ float4 bc[2][MAXN][CH / 4];
+  const int lane = threadIdx.x;
+  const int d0 = blockIdx.x * 32 + lane, b = blockIdx.y;
+  const bool valid = d0 < D;
+  const int d = valid ? d0 : D - 1;  // lanes past D compute a real channel and store nothing
   const size_t row = ((size_t)b * D + d) * L;
   const float *Bb = Bm + (size_t)b * N * L, *Cb = Cm + (size_t)b * N * L;
   const float bias = delta_bias ? delta_bias[d] : 0.f, Dd = Dskip ? Dskip[d] : 0.f;
@@ -79,46 +117,60 @@ __device__ __forceinline__ void fwd_body(const float *__restrict__ u, const floa
   float A2[MAXN], x[MAXN];
 #pragma unroll
   for (int n = 0; n < MAXN; n++) { A2[n] = n < N ? A[d * N + n] * LOG2E : 0.f; x[n] = 0.f; }
+  float pu[CH], pdl[CH], pz[CH], pt[16];
+  load_row<VEC>(pu, u + row, 0, L);
+  load_row<VEC>(pdl, delta + row, 0, L);
+  if (z && out) load_row<VEC>(pz, z + row, 0, L);
+  load_tile<VEC>(pt, Bb, Cb, 0, lane, L, N);
   for (int c = 0; c < nchunk; c++) {
-#pragma unroll 1
+    float cu[CH], cdl[CH], cz[CH];
+#pragma unroll
+    for (int i = 0; i < CH; i++) { cu[i] = pu[i]; cdl[i] = pdl[i]; cz[i] = pz[i]; }
+    __syncwarp();
+    store_tile(bc, pt, lane);
+    __syncwarp();
+    if (c + 1 < nchunk) {
+      load_row<VEC>(pu, u + row, c + 1, L);
+      load_row<VEC>(pdl, delta + row, c + 1, L);
+      if (z && out) load_row<VEC>(pz, z + row, c + 1, L);
+      load_tile<VEC>(pt, Bb, Cb, c + 1, lane, L, N);
+    }
+#pragma unroll
     for (int g = 0; g < CH / 4; g++) {
       const int l = c * CH + g * 4;
-      float uu[4], dl[4], dt[4], y[4];
-      ld4<VEC>(uu, u + row, l, L);
-      ld4<VEC>(dl, delta + row, l, L);
-      step_dt(dt, dl, bias, softplus, l, L);
+      float dt[4], dtu[4], y[4];
 #pragma unroll
-      for (int i = 0; i < 4; i++) { y[i] = Dd * uu[i]; uu[i] *= dt[i]; }
+      for (int i = 0; i < 4; i++) {
+        const float v = cdl[g * 4 + i] + bias;
+        dt[i] = l + i < L ? (softplus ? softplusf(v) : v) : 0.f;
+        dtu[i] = dt[i] * cu[g * 4 + i];
+        y[i] = Dd * cu[g * 4 + i];
+      }
 #pragma unroll
       for (int n = 0; n < MAXN; n++) {
-        if (n < N) {
-          float bb[4], cc[4];
-          ld4<VEC>(bb, Bb + (size_t)n * L, l, L);
-          ld4<VEC>(cc, Cb + (size_t)n * L, l, L);
+        const float4 B4 = bc[0][n][g], C4 = bc[1][n][g];
+        const float bb[4] = {B4.x, B4.y, B4.z, B4.w}, cc[4] = {C4.x, C4.y, C4.z, C4.w};
 #pragma unroll
-          for (int i = 0; i < 4; i++) {
-            const float a = ex2(dt[i] * A2[n]);
-            x[n] = fmaf(a, x[n], bb[i] * uu[i]);
-            y[i] = fmaf(cc[i], x[n], y[i]);
-          }
+        for (int i = 0; i < 4; i++) {
+          const float a = ex2(dt[i] * A2[n]);
+          x[n] = fmaf(a, x[n], bb[i] * dtu[i]);
+          y[i] = fmaf(cc[i], x[n], y[i]);
         }
       }
-      if (out) {
+      if (out && valid) {
         if (z) {
-          float zz[4];
-          ld4<VEC>(zz, z + row, l, L);
 #pragma unroll
-          for (int i = 0; i < 4; i++) y[i] *= zz[i] * sigmoidf_(zz[i]);
+          for (int i = 0; i < 4; i++) y[i] *= cz[g * 4 + i] * sigmoidf_(cz[g * 4 + i]);
         }
         st4<VEC>(out + row, l, L, y);
       }
     }
-    if (states) {
+    if (states && valid) {
 #pragma unroll
       for (int n = 0; n < MAXN; n++) if (n < N) states[(((size_t)b * nchunk + c) * N + n) * D + d] = x[n];
     }
   }
-  if (last_state) {
+  if (last_state && valid) {
 #pragma unroll
     for (int n = 0; n < MAXN; n++) if (n < N) last_state[((size_t)b * D + d) * N + n] = x[n];
   }
@@ -135,7 +187,9 @@ __device__ __forceinline__ void rs_round(float (&lo)[4], const float (&hi)[4], i
 }
 
 // blockDim.x == 32 (one warp, 32 channels of batch row blockIdx.y). dB, dC, dA, dD, ddelta_bias are
-// accumulated with atomics and must be zeroed by the caller.
+// accumulated with atomics and must be zeroed by the caller. Per chunk (right to left): every load of the
+// chunk is issued at once (saved state, u, delta, z, dout, B/C tile) into shared memory, then the states
+// are recomputed into xs and the adjoint runs right to left. States n >= N see A = B = C = 0 and stay 0.
 template <bool VEC>
 __device__ __forceinline__ void bwd_body(const float *__restrict__ u, const float *__restrict__ delta, const float *__restrict__ A,
     const float *__restrict__ Bm, const float *__restrict__ Cm, const float *__restrict__ Dskip, const float *__restrict__ z,
@@ -143,7 +197,8 @@ __device__ __forceinline__ void bwd_body(const float *__restrict__ u, const floa
     float *__restrict__ du, float *__restrict__ ddelta, float *__restrict__ dA, float *__restrict__ dB, float *__restrict__ dC,
     float *__restrict__ dD, float *__restrict__ dz, float *__restrict__ ddelta_bias, int Bt, int D, int L, int N, int softplus) {
   __shared__ float xs[CH][MAXN][32];  // state before each step of the chunk
-  __shared__ float ys[CH][32];        // y (before the gate) of each step, for dz
+  __shared__ float pin[4][CH][32];    // u, delta, z, dout of the chunk
+  __shared__ float4 bc[2][MAXN][CH / 4];
   const int lane = threadIdx.x;
   const int d0 = blockIdx.x * 32 + lane, b = blockIdx.y;
   const bool valid = d0 < D;
@@ -158,53 +213,66 @@ __device__ __forceinline__ void bwd_body(const float *__restrict__ u, const floa
   for (int n = 0; n < MAXN; n++) { A2[n] = n < N ? A[d * N + n] * LOG2E : 0.f; v[n] = 0.f; dAacc[n] = 0.f; }
   float dDacc = 0.f, dbacc = 0.f;
   for (int c = nchunk - 1; c >= 0; c--) {
-    {  // states of the chunk from the saved one
-      float x[MAXN];
+    float x[MAXN];
+    {
 #pragma unroll
       for (int n = 0; n < MAXN; n++) x[n] = (c > 0 && n < N) ? states[(((size_t)b * nchunk + c - 1) * N + n) * D + d] : 0.f;
+      float r0[CH], r1[CH], r2[CH], r3[CH], t[16];
+      load_row<VEC>(r0, u + row, c, L);
+      load_row<VEC>(r1, delta + row, c, L);
+      if (z) load_row<VEC>(r2, z + row, c, L);
+      load_row<VEC>(r3, dout + row, c, L);
+      load_tile<VEC>(t, Bb, Cb, c, lane, L, N);
+      __syncwarp();
+#pragma unroll
+      for (int i = 0; i < CH; i++) {
+        pin[0][i][lane] = r0[i];
+        pin[1][i][lane] = r1[i];
+        pin[2][i][lane] = z ? r2[i] : 0.f;
+        pin[3][i][lane] = r3[i];
+      }
+      store_tile(bc, t, lane);
+      __syncwarp();
+    }
+    // states of the chunk from the saved one
 #pragma unroll 1
-      for (int g = 0; g < CH / 4; g++) {
-        const int l = c * CH + g * 4;
-        float uu[4], dl[4], dt[4], y[4];
-        ld4<VEC>(uu, u + row, l, L);
-        ld4<VEC>(dl, delta + row, l, L);
-        step_dt(dt, dl, bias, softplus, l, L);
+    for (int g = 0; g < CH / 4; g++) {
+      const int l = c * CH + g * 4;
+      float dt[4], dtu[4];
 #pragma unroll
-        for (int i = 0; i < 4; i++) { y[i] = Dd * uu[i]; uu[i] *= dt[i]; }
+      for (int i = 0; i < 4; i++) {
+        const float vv = pin[1][g * 4 + i][lane] + bias;
+        dt[i] = l + i < L ? (softplus ? softplusf(vv) : vv) : 0.f;
+        dtu[i] = dt[i] * pin[0][g * 4 + i][lane];
+      }
 #pragma unroll
-        for (int n = 0; n < MAXN; n++) {
-          if (n < N) {
-            float bb[4], cc[4];
-            ld4<VEC>(bb, Bb + (size_t)n * L, l, L);
-            ld4<VEC>(cc, Cb + (size_t)n * L, l, L);
+      for (int n = 0; n < MAXN; n++) {
+        const float4 B4 = bc[0][n][g];
+        const float bb[4] = {B4.x, B4.y, B4.z, B4.w};
 #pragma unroll
-            for (int i = 0; i < 4; i++) {
-              xs[g * 4 + i][n][lane] = x[n];
-              const float a = ex2(dt[i] * A2[n]);
-              x[n] = fmaf(a, x[n], bb[i] * uu[i]);
-              y[i] = fmaf(cc[i], x[n], y[i]);
-            }
-          }
+        for (int i = 0; i < 4; i++) {
+          xs[g * 4 + i][n][lane] = x[n];
+          const float a = ex2(dt[i] * A2[n]);
+          x[n] = fmaf(a, x[n], bb[i] * dtu[i]);
         }
-#pragma unroll
-        for (int i = 0; i < 4; i++) ys[g * 4 + i][lane] = y[i];
       }
     }
     // adjoint, right to left, 4 steps at a time
 #pragma unroll 1
     for (int g = CH / 4 - 1; g >= 0; g--) {
       const int l = c * CH + g * 4;
-      float uu[4], dl[4], dt[4], dtu[4], dy[4], dout4[4], zz[4];
-      ld4<VEC>(uu, u + row, l, L);
-      ld4<VEC>(dl, delta + row, l, L);
-      ld4<VEC>(dout4, dout + row, l, L);
-      step_dt(dt, dl, bias, softplus, l, L);
-      if (z) ld4<VEC>(zz, z + row, l, L);
+      float uu[4], dl[4], dt[4], dtu[4], dy[4], dout4[4], zz[4], yy[4];
 #pragma unroll
       for (int i = 0; i < 4; i++) {
+        uu[i] = pin[0][g * 4 + i][lane];
+        dl[i] = pin[1][g * 4 + i][lane] + bias;
+        zz[i] = pin[2][g * 4 + i][lane];
+        dout4[i] = pin[3][g * 4 + i][lane];
+        dt[i] = l + i < L ? (softplus ? softplusf(dl[i]) : dl[i]) : 0.f;
         dtu[i] = dt[i] * uu[i];
         const float gate = z ? zz[i] * sigmoidf_(zz[i]) : 1.f;
         dy[i] = valid ? dout4[i] * gate : 0.f;
+        yy[i] = Dd * uu[i];
       }
       float s1[4] = {0.f, 0.f, 0.f, 0.f}, s2[4] = {0.f, 0.f, 0.f, 0.f};
       float acc[4][4];  // reduce-scatter tree levels
@@ -212,26 +280,24 @@ __device__ __forceinline__ void bwd_body(const float *__restrict__ u, const floa
 #pragma unroll
       for (int k = 0; k < 16; k++) {
         const int n = ((k & 1) << 3) | ((k & 2) << 1) | ((k & 4) >> 1) | ((k & 8) >> 3);  // bit-reversed
-        float rB[4] = {0.f, 0.f, 0.f, 0.f}, rC[4] = {0.f, 0.f, 0.f, 0.f};
-        if (n < N) {
-          float bb[4], cc[4];
-          ld4<VEC>(bb, Bb + (size_t)n * L, l, L);
-          ld4<VEC>(cc, Cb + (size_t)n * L, l, L);
+        float rB[4], rC[4];
+        const float4 B4 = bc[0][n][g], C4 = bc[1][n][g];
+        const float bb[4] = {B4.x, B4.y, B4.z, B4.w}, cc[4] = {C4.x, C4.y, C4.z, C4.w};
 #pragma unroll
-          for (int i = 3; i >= 0; i--) {
-            const float xprev = xs[g * 4 + i][n][lane];
-            const float a = ex2(dt[i] * A2[n]);
-            const float ax = a * xprev;
-            const float xi = fmaf(bb[i], dtu[i], ax);
-            const float h = fmaf(cc[i], dy[i], v[n]);
-            rC[i] = dy[i] * xi;
-            rB[i] = h * dtu[i];
-            s1[i] = fmaf(h, bb[i], s1[i]);
-            const float t = h * ax;
-            s2[i] = fmaf(A2[n], t, s2[i]);
-            dAacc[n] = fmaf(dt[i], t, dAacc[n]);
-            v[n] = a * h;
-          }
+        for (int i = 3; i >= 0; i--) {
+          const float xprev = xs[g * 4 + i][n][lane];
+          const float a = ex2(dt[i] * A2[n]);
+          const float ax = a * xprev;
+          const float xi = fmaf(bb[i], dtu[i], ax);
+          const float h = fmaf(cc[i], dy[i], v[n]);
+          yy[i] = fmaf(cc[i], xi, yy[i]);
+          rC[i] = dy[i] * xi;
+          rB[i] = h * dtu[i];
+          s1[i] = fmaf(h, bb[i], s1[i]);
+          const float t = h * ax;
+          s2[i] = fmaf(A2[n], t, s2[i]);
+          dAacc[n] = fmaf(dt[i], t, dAacc[n]);
+          v[n] = a * h;
         }
         // lanes with bit 16 clear keep dB, the others dC; then n bit 3, 2, 1, 0 against lane bits 8, 4, 2, 1
         rs_round(rB, rC, 16, lane);
@@ -255,7 +321,7 @@ __device__ __forceinline__ void bwd_body(const float *__restrict__ u, const floa
 #pragma unroll
             for (int i = 0; i < 4; i++) acc[lv][i] = r[i];
       }
-      {  // lane = kind * 16 + n now holds the block's sum for 4 steps
+      {  // lane = kind * 16 + n now holds the warp's sum for 4 steps
         const int nn = lane & 15;
         if (nn < N) add4<VEC>(((lane & 16) ? dCb : dBb) + (size_t)nn * L, l, L, r);
       }
@@ -264,11 +330,11 @@ __device__ __forceinline__ void bwd_body(const float *__restrict__ u, const floa
       for (int i = 0; i < 4; i++) {
         du4[i] = fmaf(dt[i], s1[i], Dd * dy[i]);
         float g2 = fmaf(uu[i], s1[i], s2[i] * (1.f / LOG2E));
-        if (softplus) g2 *= sigmoidf_(dl[i] + bias);
+        if (softplus) g2 *= sigmoidf_(dl[i]);
         dd4[i] = g2;
         if (z) {
           const float sg = sigmoidf_(zz[i]);
-          dz4[i] = dout4[i] * ys[g * 4 + i][lane] * sg * (1.f + zz[i] * (1.f - sg));
+          dz4[i] = dout4[i] * yy[i] * sg * (1.f + zz[i] * (1.f - sg));
         }
         if (l + i < L) { dDacc = fmaf(dy[i], uu[i], dDacc); dbacc += g2; }
       }
@@ -278,6 +344,7 @@ __device__ __forceinline__ void bwd_body(const float *__restrict__ u, const floa
         if (z) st4<VEC>(dz + row, l, L, dz4);
       }
     }
+    __syncwarp();  // the next chunk overwrites pin, bc, xs
   }
   if (!valid) return;
 #pragma unroll
