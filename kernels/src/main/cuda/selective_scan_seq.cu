@@ -23,10 +23,14 @@ __device__ __forceinline__ float ex2(float x) { float y; asm("ex2.approx.ftz.f32
 __device__ __forceinline__ float softplusf(float x) { return x <= 20.f ? log1pf(expf(x)) : x; }
 __device__ __forceinline__ float sigmoidf_(float x) { return 1.f / (1.f + expf(-x)); }
 
-// 4 steps l..l+3 of one row (zeros past L). VEC: L % 4 == 0 and l % 4 == 0, so l < L means l + 3 < L.
-template <bool VEC>
+// 4 steps l..l+3 of one row. VEC: L % 4 == 0 and l % 4 == 0, so l < L means l + 3 < L.
+// CLAMPED (VEC only): no branch around the load (past L it reads steps L-4..L-1; callers mask those steps),
+// so a chunk's loads are all in flight at once; otherwise zeros past L.
+template <bool VEC, bool CLAMPED = false>
 __device__ __forceinline__ void ld4(float (&r)[4], const float *__restrict__ p, int l, int L) {
-  if (VEC) {
+  if (VEC && CLAMPED) {
+    const float4 v = *reinterpret_cast<const float4 *>(p + min(l, L - 4)); r[0] = v.x; r[1] = v.y; r[2] = v.z; r[3] = v.w;
+  } else if (VEC) {
     if (l < L) { const float4 v = *reinterpret_cast<const float4 *>(p + l); r[0] = v.x; r[1] = v.y; r[2] = v.z; r[3] = v.w; }
     else { r[0] = r[1] = r[2] = r[3] = 0.f; }
   } else {
@@ -67,32 +71,33 @@ __device__ __forceinline__ void step_dt(float (&dt)[4], const float (&dl)[4], fl
 
 // B and C of one chunk (CH steps, all N <= 16 states; rows n >= N are zeros) into registers, 4 float4 per lane:
 // float4 e = lane + 32 q of the tile [2][MAXN][CH] (kind, n, step).
-template <bool VEC>
+template <bool VEC, bool CL>
 __device__ __forceinline__ void load_tile(float (&t)[16], const float *__restrict__ Bb, const float *__restrict__ Cb,
                                           int c, int lane, int L, int N) {
 #pragma unroll
   for (int q = 0; q < 4; q++) {
     const int e = lane + 32 * q, rw = e >> 2, n = rw & 15, col = (e & 3) * 4;
     float r[4] = {0.f, 0.f, 0.f, 0.f};
-    if (n < N) ld4<VEC>(r, ((rw & 16) ? Cb : Bb) + (size_t)n * L, c * CH + col, L);
+    if (CL) ld4<VEC, true>(r, ((rw & 16) ? Cb : Bb) + (size_t)min(n, N - 1) * L, c * CH + col, L);  // rows n >= N: masked in store_tile
+    else if (n < N) ld4<VEC>(r, ((rw & 16) ? Cb : Bb) + (size_t)n * L, c * CH + col, L);
 #pragma unroll
     for (int i = 0; i < 4; i++) t[4 * q + i] = r[i];
   }
 }
-__device__ __forceinline__ void store_tile(float4 (*bc)[MAXN][CH / 4], const float (&t)[16], int lane) {
+__device__ __forceinline__ void store_tile(float4 (*bc)[MAXN][CH / 4], const float (&t)[16], int lane, int N) {
 #pragma unroll
   for (int q = 0; q < 4; q++) {
     const int e = lane + 32 * q, rw = e >> 2;
-    bc[rw >> 4][rw & 15][e & 3] = make_float4(t[4 * q], t[4 * q + 1], t[4 * q + 2], t[4 * q + 3]);
+    bc[rw >> 4][rw & 15][e & 3] = (rw & 15) < N ? make_float4(t[4 * q], t[4 * q + 1], t[4 * q + 2], t[4 * q + 3]) : make_float4(0.f, 0.f, 0.f, 0.f);
   }
 }
 // CH steps of one row into registers (zeros past L)
-template <bool VEC>
+template <bool VEC, bool CL>
 __device__ __forceinline__ void load_row(float (&r)[CH], const float *__restrict__ p, int c, int L) {
 #pragma unroll
   for (int q = 0; q < CH / 4; q++) {
     float t[4];
-    ld4<VEC>(t, p, c * CH + 4 * q, L);
+    ld4<VEC, CL>(t, p, c * CH + 4 * q, L);
 #pragma unroll
     for (int i = 0; i < 4; i++) r[4 * q + i] = t[i];
   }
@@ -100,7 +105,7 @@ __device__ __forceinline__ void load_row(float (&r)[CH], const float *__restrict
 
 // blockDim.x == 32: one warp, 32 channels of batch row blockIdx.y. The next chunk's inputs are loaded while
 // the current one is computed (registers), B/C of the chunk go through shared memory (broadcast reads).
-template <bool VEC>
+template <bool VEC, bool CL>
 __device__ __forceinline__ void fwd_body(const float *__restrict__ u, const float *__restrict__ delta, const float *__restrict__ A,
     const float *__restrict__ Bm, const float *__restrict__ Cm, const float *__restrict__ Dskip, const float *__restrict__ z,
     const float *__restrict__ delta_bias, float *__restrict__ out, float *__restrict__ states, float *__restrict__ last_state,
@@ -118,22 +123,22 @@ __device__ __forceinline__ void fwd_body(const float *__restrict__ u, const floa
 #pragma unroll
   for (int n = 0; n < MAXN; n++) { A2[n] = n < N ? A[d * N + n] * LOG2E : 0.f; x[n] = 0.f; }
   float pu[CH], pdl[CH], pz[CH], pt[16];
-  load_row<VEC>(pu, u + row, 0, L);
-  load_row<VEC>(pdl, delta + row, 0, L);
-  if (z && out) load_row<VEC>(pz, z + row, 0, L);
-  load_tile<VEC>(pt, Bb, Cb, 0, lane, L, N);
+  load_row<VEC, CL>(pu, u + row, 0, L);
+  load_row<VEC, CL>(pdl, delta + row, 0, L);
+  if (z && out) load_row<VEC, CL>(pz, z + row, 0, L);
+  load_tile<VEC, CL>(pt, Bb, Cb, 0, lane, L, N);
   for (int c = 0; c < nchunk; c++) {
     float cu[CH], cdl[CH], cz[CH];
 #pragma unroll
     for (int i = 0; i < CH; i++) { cu[i] = pu[i]; cdl[i] = pdl[i]; cz[i] = pz[i]; }
     __syncwarp();
-    store_tile(bc, pt, lane);
+    store_tile(bc, pt, lane, N);
     __syncwarp();
     if (c + 1 < nchunk) {
-      load_row<VEC>(pu, u + row, c + 1, L);
-      load_row<VEC>(pdl, delta + row, c + 1, L);
-      if (z && out) load_row<VEC>(pz, z + row, c + 1, L);
-      load_tile<VEC>(pt, Bb, Cb, c + 1, lane, L, N);
+      load_row<VEC, CL>(pu, u + row, c + 1, L);
+      load_row<VEC, CL>(pdl, delta + row, c + 1, L);
+      if (z && out) load_row<VEC, CL>(pz, z + row, c + 1, L);
+      load_tile<VEC, CL>(pt, Bb, Cb, c + 1, lane, L, N);
     }
 #pragma unroll
     for (int g = 0; g < CH / 4; g++) {
@@ -190,7 +195,7 @@ __device__ __forceinline__ void rs_round(float (&lo)[4], const float (&hi)[4], i
 // accumulated with atomics and must be zeroed by the caller. Per chunk (right to left): every load of the
 // chunk is issued at once (saved state, u, delta, z, dout, B/C tile) into shared memory, then the states
 // are recomputed into xs and the adjoint runs right to left. States n >= N see A = B = C = 0 and stay 0.
-template <bool VEC>
+template <bool VEC, bool CL>
 __device__ __forceinline__ void bwd_body(const float *__restrict__ u, const float *__restrict__ delta, const float *__restrict__ A,
     const float *__restrict__ Bm, const float *__restrict__ Cm, const float *__restrict__ Dskip, const float *__restrict__ z,
     const float *__restrict__ delta_bias, const float *__restrict__ dout, const float *__restrict__ states,
@@ -218,11 +223,11 @@ __device__ __forceinline__ void bwd_body(const float *__restrict__ u, const floa
 #pragma unroll
       for (int n = 0; n < MAXN; n++) x[n] = (c > 0 && n < N) ? states[(((size_t)b * nchunk + c - 1) * N + n) * D + d] : 0.f;
       float r0[CH], r1[CH], r2[CH], r3[CH], t[16];
-      load_row<VEC>(r0, u + row, c, L);
-      load_row<VEC>(r1, delta + row, c, L);
-      if (z) load_row<VEC>(r2, z + row, c, L);
-      load_row<VEC>(r3, dout + row, c, L);
-      load_tile<VEC>(t, Bb, Cb, c, lane, L, N);
+      load_row<VEC, CL>(r0, u + row, c, L);
+      load_row<VEC, CL>(r1, delta + row, c, L);
+      if (z) load_row<VEC, CL>(r2, z + row, c, L);
+      load_row<VEC, CL>(r3, dout + row, c, L);
+      load_tile<VEC, CL>(t, Bb, Cb, c, lane, L, N);
       __syncwarp();
 #pragma unroll
       for (int i = 0; i < CH; i++) {
@@ -231,7 +236,7 @@ __device__ __forceinline__ void bwd_body(const float *__restrict__ u, const floa
         pin[2][i][lane] = z ? r2[i] : 0.f;
         pin[3][i][lane] = r3[i];
       }
-      store_tile(bc, t, lane);
+      store_tile(bc, t, lane, N);
       __syncwarp();
     }
     // states of the chunk from the saved one
@@ -271,7 +276,7 @@ __device__ __forceinline__ void bwd_body(const float *__restrict__ u, const floa
         dt[i] = l + i < L ? (softplus ? softplusf(dl[i]) : dl[i]) : 0.f;
         dtu[i] = dt[i] * uu[i];
         const float gate = z ? zz[i] * sigmoidf_(zz[i]) : 1.f;
-        dy[i] = valid ? dout4[i] * gate : 0.f;
+        dy[i] = (valid && l + i < L) ? dout4[i] * gate : 0.f;
         yy[i] = Dd * uu[i];
       }
       float s1[4] = {0.f, 0.f, 0.f, 0.f}, s2[4] = {0.f, 0.f, 0.f, 0.f};
@@ -355,16 +360,17 @@ __device__ __forceinline__ void bwd_body(const float *__restrict__ u, const floa
 
 #define SCAN_ARGS const float *u, const float *delta, const float *A, const float *Bm, const float *Cm, \
     const float *Dskip, const float *z, const float *delta_bias
-#define INST(VEC, SUF)                                                                                      \
+#define INST(VEC, CL, SUF)                                                                                      \
   extern "C" __global__ void __launch_bounds__(32) selective_scan_seq_fwd##SUF(                            \
       SCAN_ARGS, float *out, float *states, float *last_state, int Bt, int D, int L, int N, int softplus) { \
-    fwd_body<VEC>(u, delta, A, Bm, Cm, Dskip, z, delta_bias, out, states, last_state, Bt, D, L, N, softplus); \
+    fwd_body<VEC, CL>(u, delta, A, Bm, Cm, Dskip, z, delta_bias, out, states, last_state, Bt, D, L, N, softplus); \
   }                                                                                                          \
   extern "C" __global__ void __launch_bounds__(32) selective_scan_seq_bwd##SUF(                            \
       SCAN_ARGS, const float *dout, const float *states, float *du, float *ddelta, float *dA, float *dB,     \
       float *dC, float *dD, float *dz, float *ddelta_bias, int Bt, int D, int L, int N, int softplus) {      \
-    bwd_body<VEC>(u, delta, A, Bm, Cm, Dskip, z, delta_bias, dout, states, du, ddelta, dA, dB, dC, dD, dz,    \
+    bwd_body<VEC, CL>(u, delta, A, Bm, Cm, Dskip, z, delta_bias, dout, states, du, ddelta, dA, dB, dC, dD, dz,    \
                   ddelta_bias, Bt, D, L, N, softplus);                                                       \
   }
-INST(true, _v4)
-INST(false, _s)
+INST(true, true, _v4)    // L % 4 == 0, branch-free clamped loads
+INST(true, false, _v4g)  // L % 4 == 0, guarded loads (the previous default, kept for the benchmark)
+INST(false, false, _s)   // any L

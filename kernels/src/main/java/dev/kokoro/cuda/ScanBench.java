@@ -46,6 +46,17 @@ public final class ScanBench {
                     }
                 });
                 row("scan fwd+bwd (seq)", shape, SelectiveScanCuda.CHUNK, t, fwdFloor + bwdFloor);
+                // the same with the branch-guarded loads (the earlier seq kernels)
+                SelectiveScanCuda.seqClampedLoads = false;
+                t = time(c, reps, () -> SelectiveScanCuda.forwardForBackward(u, delta, A, B, C, D, z, bias, true).close());
+                row("scan fwd (seq guarded loads, saving states)", shape, SelectiveScanCuda.CHUNK, t, fwdFloor);
+                t = time(c, reps, () -> {
+                    try (SelectiveScanCuda.Saved saved = SelectiveScanCuda.forwardForBackward(u, delta, A, B, C, D, z, bias, true)) {
+                        SelectiveScanCuda.backward(u, delta, A, B, C, D, z, bias, true, dout, saved.states()).close();
+                    }
+                });
+                row("scan fwd+bwd (seq guarded loads)", shape, SelectiveScanCuda.CHUNK, t, fwdFloor + bwdFloor);
+                SelectiveScanCuda.seqClampedLoads = true;
                 // the previous kernels (selective_scan.cu v1, segmented warp scans) at their defaults, for reference
                 t = time(c, reps, () -> SelectiveScanCuda.forward(u, delta, A, B, C, D, z, bias, true, null, 4, false).close());
                 row("scan fwd (v1 shared carry)", shape, 4, t, fwdFloor);

@@ -33,6 +33,10 @@ public final class SelectiveScanCuda {
     public static final int CHUNK = 16;
     /** Default kernels are selective_scan_seq.cu unless -Dkokoro.scan=v1. */
     public static boolean sequential = !"v1".equals(System.getProperty("kokoro.scan"));
+    /** When L % 4 == 0: the sequential kernels' branch-free (clamped) loads (true), or loads guarded by a branch (false). */
+    public static boolean seqClampedLoads = true;
+
+    static String seqSuffix(int l) { return l % 4 != 0 ? "_s" : seqClampedLoads ? "_v4" : "_v4g"; }
 
     /** Output of {@link #forwardForBackward}: out [Bt, D, L] and the saved states [Bt, ceil(L/CHUNK), N, D]. */
     public record Saved(CudaTensor out, CudaTensor states) implements AutoCloseable {
@@ -78,7 +82,7 @@ public final class SelectiveScanCuda {
                                      CudaTensor z, CudaTensor deltaBias, boolean softplus, CudaTensor out, CudaTensor states,
                                      CudaTensor lastState, int[] s) {
         int bt = s[0], d = s[1], l = s[2], n = s[3];
-        Cuda.context().launch("selective_scan_seq", "selective_scan_seq_fwd" + (l % 4 == 0 ? "_v4" : "_s"), (d + 31) / 32, bt, 1, 32, 1, 1, 0,
+        Cuda.context().launch("selective_scan_seq", "selective_scan_seq_fwd" + seqSuffix(l), (d + 31) / 32, bt, 1, 32, 1, 1, 0,
                 KernelArgs.of().ptr(u).ptr(delta).ptr(A).ptr(B).ptr(C).ptr(D).ptr(z).ptr(deltaBias).ptr(out).ptr(states).ptr(lastState)
                         .i(bt).i(d).i(l).i(n).i(softplus ? 1 : 0));
     }
@@ -96,7 +100,7 @@ public final class SelectiveScanCuda {
         CudaTensor dD = D == null ? null : CudaTensor.zeros(d);
         CudaTensor dz = z == null ? null : CudaTensor.empty(bt, d, l);
         CudaTensor dbias = deltaBias == null ? null : CudaTensor.zeros(d);
-        Cuda.context().launch("selective_scan_seq", "selective_scan_seq_bwd" + (l % 4 == 0 ? "_v4" : "_s"), (d + 31) / 32, bt, 1, 32, 1, 1, 0,
+        Cuda.context().launch("selective_scan_seq", "selective_scan_seq_bwd" + seqSuffix(l), (d + 31) / 32, bt, 1, 32, 1, 1, 0,
                 KernelArgs.of().ptr(u).ptr(delta).ptr(A).ptr(B).ptr(C).ptr(D).ptr(z).ptr(deltaBias).ptr(dout).ptr(states)
                         .ptr(du).ptr(ddelta).ptr(dA).ptr(dB).ptr(dC).ptr(dD).ptr(dz).ptr(dbias)
                         .i(bt).i(d).i(l).i(n).i(softplus ? 1 : 0));

@@ -111,32 +111,40 @@ class SelectiveScanCudaTest {
              CudaTensor gB = Gpu.up(B, bt, n, l); CudaTensor gC = Gpu.up(C, bt, n, l);
              CudaTensor gD = D == null ? null : Gpu.up(D, d); CudaTensor gz = z == null ? null : Gpu.up(z, bt, d, l);
              CudaTensor gbias = bias == null ? null : Gpu.up(bias, d); CudaTensor gdout = Gpu.up(dout, bt, d, l)) {
-            try (CudaTensor out = SelectiveScanCuda.forwardSeq(gu, gdelta, gA, gB, gC, gD, gz, gbias, softplus, null)) {
-                Gpu.close("seq out", out, ref.out, TOL);
-            }
-            try (SelectiveScanCuda.Saved saved = SelectiveScanCuda.forwardForBackward(gu, gdelta, gA, gB, gC, gD, gz, gbias, softplus)) {
-                Gpu.close("seq out (saving states)", saved.out(), ref.out, TOL);
-                for (int pass = 0; pass < 2; pass++) {
-                    String m = pass == 0 ? " (saved states)" : " (states recomputed)";
-                    try (SelectiveScanCuda.Grads g = pass == 0
-                            ? SelectiveScanCuda.backward(gu, gdelta, gA, gB, gC, gD, gz, gbias, softplus, gdout, saved.states())
-                            : SelectiveScanCuda.backward(gu, gdelta, gA, gB, gC, gD, gz, gbias, softplus, gdout)) {
-                        Gpu.close("du" + m, g.du(), ref.du, TOL);
-                        Gpu.close("ddelta" + m, g.ddelta(), ref.ddelta, TOL);
-                        Gpu.close("dA" + m, g.dA(), ref.dA, TOL);
-                        Gpu.close("dB" + m, g.dB(), ref.dB, TOL);
-                        Gpu.close("dC" + m, g.dC(), ref.dC, TOL);
-                        if (optionals) {
-                            Gpu.close("dD" + m, g.dD(), ref.dD, TOL);
-                            Gpu.close("dz" + m, g.dz(), ref.dz, TOL);
-                            Gpu.close("ddelta_bias" + m, g.ddeltaBias(), ref.dbias, TOL);
-                        } else {
-                            assertNull(g.dD());
-                            assertNull(g.dz());
-                            assertNull(g.ddeltaBias());
+            boolean saved0 = SelectiveScanCuda.seqClampedLoads;
+            try {
+                for (boolean clamped : new boolean[] {true, false}) {
+                    SelectiveScanCuda.seqClampedLoads = clamped;
+                    try (CudaTensor out = SelectiveScanCuda.forwardSeq(gu, gdelta, gA, gB, gC, gD, gz, gbias, softplus, null)) {
+                        Gpu.close("seq out", out, ref.out, TOL);
+                    }
+                    try (SelectiveScanCuda.Saved saved = SelectiveScanCuda.forwardForBackward(gu, gdelta, gA, gB, gC, gD, gz, gbias, softplus)) {
+                        Gpu.close("seq out (saving states)", saved.out(), ref.out, TOL);
+                        for (int pass = 0; pass < 2; pass++) {
+                            String m = (pass == 0 ? " (saved states" : " (states recomputed") + (clamped ? ", clamped loads)" : ", guarded loads)");
+                            try (SelectiveScanCuda.Grads g = pass == 0
+                                    ? SelectiveScanCuda.backward(gu, gdelta, gA, gB, gC, gD, gz, gbias, softplus, gdout, saved.states())
+                                    : SelectiveScanCuda.backward(gu, gdelta, gA, gB, gC, gD, gz, gbias, softplus, gdout)) {
+                                Gpu.close("du" + m, g.du(), ref.du, TOL);
+                                Gpu.close("ddelta" + m, g.ddelta(), ref.ddelta, TOL);
+                                Gpu.close("dA" + m, g.dA(), ref.dA, TOL);
+                                Gpu.close("dB" + m, g.dB(), ref.dB, TOL);
+                                Gpu.close("dC" + m, g.dC(), ref.dC, TOL);
+                                if (optionals) {
+                                    Gpu.close("dD" + m, g.dD(), ref.dD, TOL);
+                                    Gpu.close("dz" + m, g.dz(), ref.dz, TOL);
+                                    Gpu.close("ddelta_bias" + m, g.ddeltaBias(), ref.dbias, TOL);
+                                } else {
+                                    assertNull(g.dD());
+                                    assertNull(g.dz());
+                                    assertNull(g.ddeltaBias());
+                                }
+                            }
                         }
                     }
                 }
+            } finally {
+                SelectiveScanCuda.seqClampedLoads = saved0;
             }
         }
     }
