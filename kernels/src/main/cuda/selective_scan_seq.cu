@@ -220,8 +220,15 @@ __device__ __forceinline__ void bwd_body(const float *__restrict__ u, const floa
   for (int c = nchunk - 1; c >= 0; c--) {
     float x[MAXN];
     {
+      if (CL) {  // no branch or select next to the loads (n >= N reads another state: harmless, A = B = C = 0 there)
+        const float keep = c > 0 ? 1.f : 0.f;
+        const float *sp = states + ((size_t)b * nchunk + max(c - 1, 0)) * N * D + d;
 #pragma unroll
-      for (int n = 0; n < MAXN; n++) x[n] = (c > 0 && n < N) ? states[(((size_t)b * nchunk + c - 1) * N + n) * D + d] : 0.f;
+        for (int n = 0; n < MAXN; n++) x[n] = sp[(size_t)min(n, N - 1) * D] * keep;
+      } else {
+#pragma unroll
+        for (int n = 0; n < MAXN; n++) x[n] = (c > 0 && n < N) ? states[(((size_t)b * nchunk + c - 1) * N + n) * D + d] : 0.f;
+      }
       float r0[CH], r1[CH], r2[CH], r3[CH], t[16];
       load_row<VEC, CL>(r0, u + row, c, L);
       load_row<VEC, CL>(r1, delta + row, c, L);
