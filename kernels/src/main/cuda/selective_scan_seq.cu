@@ -22,6 +22,9 @@
 __device__ __forceinline__ float ex2(float x) { float y; asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x)); return y; }
 __device__ __forceinline__ float softplusf(float x) { return x <= 20.f ? log1pf(expf(x)) : x; }
 __device__ __forceinline__ float sigmoidf_(float x) { return 1.f / (1.f + expf(-x)); }
+// fast sigmoid (ex2.approx + approximate divide, as mamba-ssm's --use_fast_math build): used by the CL kernels
+__device__ __forceinline__ float sigmoid_fast(float x) { return __fdividef(1.f, 1.f + __expf(-x)); }
+template <bool FAST> __device__ __forceinline__ float sigm(float x) { return FAST ? sigmoid_fast(x) : sigmoidf_(x); }
 
 // 4 steps l..l+3 of one row. VEC: L % 4 == 0 and l % 4 == 0, so l < L means l + 3 < L.
 // CLAMPED (VEC only): no branch around the load (past L it reads steps L-4..L-1; callers mask those steps),
@@ -165,7 +168,7 @@ __device__ __forceinline__ void fwd_body(const float *__restrict__ u, const floa
       if (out && valid) {
         if (z) {
 #pragma unroll
-          for (int i = 0; i < 4; i++) y[i] *= cz[g * 4 + i] * sigmoidf_(cz[g * 4 + i]);
+          for (int i = 0; i < 4; i++) y[i] *= cz[g * 4 + i] * sigm<CL>(cz[g * 4 + i]);
         }
         st4<VEC>(out + row, l, L, y);
       }
@@ -202,7 +205,7 @@ __device__ __forceinline__ void bwd_body(const float *__restrict__ u, const floa
     float *__restrict__ du, float *__restrict__ ddelta, float *__restrict__ dA, float *__restrict__ dB, float *__restrict__ dC,
     float *__restrict__ dD, float *__restrict__ dz, float *__restrict__ ddelta_bias, int Bt, int D, int L, int N, int softplus) {
   __shared__ float xs[CH][MAXN][32];  // state before each step of the chunk
-  __shared__ float pin[4][CH][32];    // u, delta, z, dout of the chunk
+  __shared__ float pin[CL ? 5 : 4][CH][32];  // u, delta (CL: then dt), z, dout of the chunk; CL: d softplus / d delta
   __shared__ float4 bc[2][MAXN][CH / 4];
   const int lane = threadIdx.x;
   const int d0 = blockIdx.x * 32 + lane, b = blockIdx.y;
@@ -256,6 +259,10 @@ __device__ __forceinline__ void bwd_body(const float *__restrict__ u, const floa
         const float vv = pin[1][g * 4 + i][lane] + bias;
         dt[i] = l + i < L ? (softplus ? softplusf(vv) : vv) : 0.f;
         dtu[i] = dt[i] * pin[0][g * 4 + i][lane];
+        if (CL) {  // the adjoint pass reads dt and softplus' from here instead of recomputing them
+          pin[1][g * 4 + i][lane] = dt[i];
+          pin[CL ? 4 : 0][g * 4 + i][lane] = softplus ? sigmoid_fast(vv) : 1.f;
+        }
       }
 #pragma unroll
       for (int n = 0; n < MAXN; n++) {
@@ -277,12 +284,17 @@ __device__ __forceinline__ void bwd_body(const float *__restrict__ u, const floa
 #pragma unroll
       for (int i = 0; i < 4; i++) {
         uu[i] = pin[0][g * 4 + i][lane];
-        dl[i] = pin[1][g * 4 + i][lane] + bias;
         zz[i] = pin[2][g * 4 + i][lane];
         dout4[i] = pin[3][g * 4 + i][lane];
-        dt[i] = l + i < L ? (softplus ? softplusf(dl[i]) : dl[i]) : 0.f;
+        if (CL) {
+          dt[i] = pin[1][g * 4 + i][lane];
+          dl[i] = pin[CL ? 4 : 0][g * 4 + i][lane];  // softplus'(delta + bias)
+        } else {
+          dl[i] = pin[1][g * 4 + i][lane] + bias;
+          dt[i] = l + i < L ? (softplus ? softplusf(dl[i]) : dl[i]) : 0.f;
+        }
         dtu[i] = dt[i] * uu[i];
-        const float gate = z ? zz[i] * sigmoidf_(zz[i]) : 1.f;
+        const float gate = z ? zz[i] * sigm<CL>(zz[i]) : 1.f;
         dy[i] = (valid && l + i < L) ? dout4[i] * gate : 0.f;
         yy[i] = Dd * uu[i];
       }
@@ -342,10 +354,11 @@ __device__ __forceinline__ void bwd_body(const float *__restrict__ u, const floa
       for (int i = 0; i < 4; i++) {
         du4[i] = fmaf(dt[i], s1[i], Dd * dy[i]);
         float g2 = fmaf(uu[i], s1[i], s2[i] * (1.f / LOG2E));
-        if (softplus) g2 *= sigmoidf_(dl[i]);
+        if (CL) g2 *= dl[i];
+        else if (softplus) g2 *= sigmoidf_(dl[i]);
         dd4[i] = g2;
         if (z) {
-          const float sg = sigmoidf_(zz[i]);
+          const float sg = sigm<CL>(zz[i]);
           dz4[i] = dout4[i] * yy[i] * sg * (1.f + zz[i] * (1.f - sg));
         }
         if (l + i < L) { dDacc = fmaf(dy[i], uu[i], dDacc); dbacc += g2; }
