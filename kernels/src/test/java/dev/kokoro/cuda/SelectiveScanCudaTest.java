@@ -149,6 +149,36 @@ class SelectiveScanCudaTest {
         }
     }
 
+    /** The benchmark's shape (Mamba(640): D 1280, N 16, L 512, S4D-real A) at B 2: dB and dC are sums over 1280
+     *  channels (40 warps' float4 atomics each), dA over B·L. Errors are printed; sums get 5e-5, the rest 1e-5. */
+    @org.junit.jupiter.api.Test
+    void sequentialAtModelSize() {
+        Gpu.assumeGpu();
+        int bt = 2, d = 1280, l = 512, n = 16;
+        Random r = new Random(2026);
+        double[] u = Gpu.f32(Gpu.randn(r, bt * d * l, 1)), delta = Gpu.f32(Gpu.randn(r, bt * d * l, 0.5));
+        double[] A = new double[d * n];
+        for (int i = 0; i < d; i++) for (int j = 0; j < n; j++) A[i * n + j] = -(j + 1);
+        double[] B = Gpu.f32(Gpu.randn(r, bt * n * l, 1)), C = Gpu.f32(Gpu.randn(r, bt * n * l, 1));
+        double[] D = Gpu.f32(Gpu.randn(r, d, 1)), z = Gpu.f32(Gpu.randn(r, bt * d * l, 1)), bias = Gpu.f32(Gpu.randn(r, d, 0.3));
+        double[] dout = Gpu.f32(Gpu.randn(r, bt * d * l, 1));
+        ScanReference ref = new ScanReference(bt, d, l, n, true, u, delta, A, B, C, D, z, bias).forward();
+        ref.backward(dout);
+        try (CudaTensor gu = Gpu.up(u, bt, d, l); CudaTensor gdelta = Gpu.up(delta, bt, d, l); CudaTensor gA = Gpu.up(A, d, n);
+             CudaTensor gB = Gpu.up(B, bt, n, l); CudaTensor gC = Gpu.up(C, bt, n, l); CudaTensor gD = Gpu.up(D, d);
+             CudaTensor gz = Gpu.up(z, bt, d, l); CudaTensor gbias = Gpu.up(bias, d); CudaTensor gdout = Gpu.up(dout, bt, d, l);
+             SelectiveScanCuda.Saved saved = SelectiveScanCuda.forwardForBackward(gu, gdelta, gA, gB, gC, gD, gz, gbias, true);
+             SelectiveScanCuda.Grads g = SelectiveScanCuda.backward(gu, gdelta, gA, gB, gC, gD, gz, gbias, true, gdout, saved.states())) {
+            Object[][] checks = {{"out", saved.out(), ref.out, TOL}, {"du", g.du(), ref.du, TOL}, {"ddelta", g.ddelta(), ref.ddelta, TOL},
+                    {"dz", g.dz(), ref.dz, TOL}, {"dA", g.dA(), ref.dA, 5e-5}, {"dB", g.dB(), ref.dB, 5e-5}, {"dC", g.dC(), ref.dC, 5e-5},
+                    {"dD", g.dD(), ref.dD, 5e-5}, {"ddelta_bias", g.ddeltaBias(), ref.dbias, 5e-5}};
+            StringBuilder sb = new StringBuilder("seq at B2 D1280 L512 N16, relative L2 errors:");
+            for (Object[] c : checks) sb.append(String.format(" %s %.2e", c[0], Gpu.relL2(((CudaTensor) c[1]).download(), (double[]) c[2])));
+            System.out.println(sb);
+            for (Object[] c : checks) Gpu.close((String) c[0], (CudaTensor) c[1], (double[]) c[2], (Double) c[3]);
+        }
+    }
+
     @ParameterizedTest(name = "seq last state L={0}")
     @CsvSource({"611", "612", "16", "3"})
     void sequentialLastStateMatchesReference(int l) {
