@@ -19,6 +19,7 @@ public final class ScanBench {
             return;
         }
         CudaContext c = Cuda.context();
+        String defaultVariant = SelectiveScanCuda.seqVariant;
         System.out.println("device: " + c);
         System.out.println("| what | shape | K | median ms | min ms | bandwidth floor ms |");
         System.out.println("|---|---|---|---|---|---|");
@@ -31,32 +32,26 @@ public final class ScanBench {
                 double mb = 4.0 * bt * l * (4.0 * d + 2 * n);  // u, delta, z, out + B, C
                 double fwdFloor = mb / 3.0e9, bwdFloor = 4.0 * bt * l * (7.0 * d + 6 * n) / 3.0e9;  // reads u, delta, z, dout, B, C; writes du, ddelta, dz; dB, dC read+write
                 String shape = "B" + bt + " D" + d + " N" + n + " L" + l;
-                // default kernels (selective_scan_seq.cu): what a training step runs is forwardForBackward + backward(states)
-                float[] t = time(c, reps, () -> SelectiveScanCuda.forwardSeq(u, delta, A, B, C, D, z, bias, true, null).close());
-                row("scan fwd (seq, inference)", shape, SelectiveScanCuda.CHUNK, t, fwdFloor);
-                t = time(c, reps, () -> SelectiveScanCuda.forwardForBackward(u, delta, A, B, C, D, z, bias, true).close());
-                row("scan fwd (seq, saving states)", shape, SelectiveScanCuda.CHUNK, t, fwdFloor);
-                try (SelectiveScanCuda.Saved saved = SelectiveScanCuda.forwardForBackward(u, delta, A, B, C, D, z, bias, true)) {
-                    t = time(c, reps, () -> SelectiveScanCuda.backward(u, delta, A, B, C, D, z, bias, true, dout, saved.states()).close());
-                    row("scan bwd only (seq, saved states)", shape, SelectiveScanCuda.CHUNK, t, bwdFloor);
+                // selective_scan_seq.cu, every variant: what a training step runs is forwardForBackward + backward(states)
+                for (String variant : SelectiveScanCuda.SEQ_VARIANTS) {
+                    SelectiveScanCuda.seqVariant = variant;
+                    float[] t = time(c, reps, () -> SelectiveScanCuda.forwardSeq(u, delta, A, B, C, D, z, bias, true, null).close());
+                    row("scan fwd (seq " + variant + ", inference)", shape, SelectiveScanCuda.CHUNK, t, fwdFloor);
+                    t = time(c, reps, () -> SelectiveScanCuda.forwardForBackward(u, delta, A, B, C, D, z, bias, true).close());
+                    row("scan fwd (seq " + variant + ", saving states)", shape, SelectiveScanCuda.CHUNK, t, fwdFloor);
+                    try (SelectiveScanCuda.Saved saved = SelectiveScanCuda.forwardForBackward(u, delta, A, B, C, D, z, bias, true)) {
+                        t = time(c, reps, () -> SelectiveScanCuda.backward(u, delta, A, B, C, D, z, bias, true, dout, saved.states()).close());
+                        row("scan bwd only (seq " + variant + ", saved states)", shape, SelectiveScanCuda.CHUNK, t, bwdFloor);
+                    }
+                    t = time(c, reps, () -> {
+                        try (SelectiveScanCuda.Saved saved = SelectiveScanCuda.forwardForBackward(u, delta, A, B, C, D, z, bias, true)) {
+                            SelectiveScanCuda.backward(u, delta, A, B, C, D, z, bias, true, dout, saved.states()).close();
+                        }
+                    });
+                    row("scan fwd+bwd (seq " + variant + ")", shape, SelectiveScanCuda.CHUNK, t, fwdFloor + bwdFloor);
                 }
-                t = time(c, reps, () -> {
-                    try (SelectiveScanCuda.Saved saved = SelectiveScanCuda.forwardForBackward(u, delta, A, B, C, D, z, bias, true)) {
-                        SelectiveScanCuda.backward(u, delta, A, B, C, D, z, bias, true, dout, saved.states()).close();
-                    }
-                });
-                row("scan fwd+bwd (seq)", shape, SelectiveScanCuda.CHUNK, t, fwdFloor + bwdFloor);
-                // the same with the branch-guarded loads (the earlier seq kernels)
-                SelectiveScanCuda.seqClampedLoads = false;
-                t = time(c, reps, () -> SelectiveScanCuda.forwardForBackward(u, delta, A, B, C, D, z, bias, true).close());
-                row("scan fwd (seq guarded loads, saving states)", shape, SelectiveScanCuda.CHUNK, t, fwdFloor);
-                t = time(c, reps, () -> {
-                    try (SelectiveScanCuda.Saved saved = SelectiveScanCuda.forwardForBackward(u, delta, A, B, C, D, z, bias, true)) {
-                        SelectiveScanCuda.backward(u, delta, A, B, C, D, z, bias, true, dout, saved.states()).close();
-                    }
-                });
-                row("scan fwd+bwd (seq guarded loads)", shape, SelectiveScanCuda.CHUNK, t, fwdFloor + bwdFloor);
-                SelectiveScanCuda.seqClampedLoads = true;
+                SelectiveScanCuda.seqVariant = defaultVariant;
+                float[] t;
                 // the previous kernels (selective_scan.cu v1, segmented warp scans) at their defaults, for reference
                 t = time(c, reps, () -> SelectiveScanCuda.forward(u, delta, A, B, C, D, z, bias, true, null, 4, false).close());
                 row("scan fwd (v1 shared carry)", shape, 4, t, fwdFloor);

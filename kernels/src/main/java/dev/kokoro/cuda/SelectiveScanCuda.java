@@ -33,10 +33,24 @@ public final class SelectiveScanCuda {
     public static final int CHUNK = 16;
     /** Default kernels are selective_scan_seq.cu unless -Dkokoro.scan=v1. */
     public static boolean sequential = !"v1".equals(System.getProperty("kokoro.scan"));
-    /** When L % 4 == 0: the sequential kernels' branch-free (clamped) loads (true), or loads guarded by a branch (false). */
-    public static boolean seqClampedLoads = true;
+    /** Sequential kernel variant when L % 4 == 0 (any other L uses the scalar-load kernels):
+     *  "split": two warps per 32 channels, 8 states each (more warps per SM at small batch);
+     *  "clamped": one warp per 32 channels, branch-free (clamped) loads, dt cached in the backward;
+     *  "guarded": one warp per 32 channels, loads guarded by branches (the first version). */
+    public static String seqVariant = System.getProperty("kokoro.scan.seq", "split");
+    public static final java.util.List<String> SEQ_VARIANTS = java.util.List.of("split", "clamped", "guarded");
 
-    static String seqSuffix(int l) { return l % 4 != 0 ? "_s" : seqClampedLoads ? "_v4" : "_v4g"; }
+    static String seqKernel(String dir, int l) {
+        if (l % 4 != 0) return "selective_scan_seq_" + dir + "_s";
+        return switch (seqVariant) {
+            case "split" -> "selective_scan_seq_" + dir + "2_v4";
+            case "clamped" -> "selective_scan_seq_" + dir + "_v4";
+            case "guarded" -> "selective_scan_seq_" + dir + "_v4g";
+            default -> throw new IllegalArgumentException("selective scan: unknown kokoro.scan.seq variant " + seqVariant + "; have " + SEQ_VARIANTS);
+        };
+    }
+
+    static int seqThreads(int l) { return l % 4 == 0 && seqVariant.equals("split") ? 64 : 32; }
 
     /** Output of {@link #forwardForBackward}: out [Bt, D, L] and the saved states [Bt, ceil(L/CHUNK), N, D]. */
     public record Saved(CudaTensor out, CudaTensor states) implements AutoCloseable {
@@ -82,7 +96,7 @@ public final class SelectiveScanCuda {
                                      CudaTensor z, CudaTensor deltaBias, boolean softplus, CudaTensor out, CudaTensor states,
                                      CudaTensor lastState, int[] s) {
         int bt = s[0], d = s[1], l = s[2], n = s[3];
-        Cuda.context().launch("selective_scan_seq", "selective_scan_seq_fwd" + seqSuffix(l), (d + 31) / 32, bt, 1, 32, 1, 1, 0,
+        Cuda.context().launch("selective_scan_seq", seqKernel("fwd", l), (d + 31) / 32, bt, 1, seqThreads(l), 1, 1, 0,
                 KernelArgs.of().ptr(u).ptr(delta).ptr(A).ptr(B).ptr(C).ptr(D).ptr(z).ptr(deltaBias).ptr(out).ptr(states).ptr(lastState)
                         .i(bt).i(d).i(l).i(n).i(softplus ? 1 : 0));
     }
@@ -100,7 +114,7 @@ public final class SelectiveScanCuda {
         CudaTensor dD = D == null ? null : CudaTensor.zeros(d);
         CudaTensor dz = z == null ? null : CudaTensor.empty(bt, d, l);
         CudaTensor dbias = deltaBias == null ? null : CudaTensor.zeros(d);
-        Cuda.context().launch("selective_scan_seq", "selective_scan_seq_bwd" + seqSuffix(l), (d + 31) / 32, bt, 1, 32, 1, 1, 0,
+        Cuda.context().launch("selective_scan_seq", seqKernel("bwd", l), (d + 31) / 32, bt, 1, seqThreads(l), 1, 1, 0,
                 KernelArgs.of().ptr(u).ptr(delta).ptr(A).ptr(B).ptr(C).ptr(D).ptr(z).ptr(deltaBias).ptr(dout).ptr(states)
                         .ptr(du).ptr(ddelta).ptr(dA).ptr(dB).ptr(dC).ptr(dD).ptr(dz).ptr(dbias)
                         .i(bt).i(d).i(l).i(n).i(softplus ? 1 : 0));

@@ -111,17 +111,17 @@ class SelectiveScanCudaTest {
              CudaTensor gB = Gpu.up(B, bt, n, l); CudaTensor gC = Gpu.up(C, bt, n, l);
              CudaTensor gD = D == null ? null : Gpu.up(D, d); CudaTensor gz = z == null ? null : Gpu.up(z, bt, d, l);
              CudaTensor gbias = bias == null ? null : Gpu.up(bias, d); CudaTensor gdout = Gpu.up(dout, bt, d, l)) {
-            boolean saved0 = SelectiveScanCuda.seqClampedLoads;
+            String saved0 = SelectiveScanCuda.seqVariant;
             try {
-                for (boolean clamped : new boolean[] {true, false}) {
-                    SelectiveScanCuda.seqClampedLoads = clamped;
+                for (String variant : SelectiveScanCuda.SEQ_VARIANTS) {
+                    SelectiveScanCuda.seqVariant = variant;
                     try (CudaTensor out = SelectiveScanCuda.forwardSeq(gu, gdelta, gA, gB, gC, gD, gz, gbias, softplus, null)) {
-                        Gpu.close("seq out", out, ref.out, TOL);
+                        Gpu.close("seq out (" + variant + ")", out, ref.out, TOL);
                     }
                     try (SelectiveScanCuda.Saved saved = SelectiveScanCuda.forwardForBackward(gu, gdelta, gA, gB, gC, gD, gz, gbias, softplus)) {
-                        Gpu.close("seq out (saving states)", saved.out(), ref.out, TOL);
+                        Gpu.close("seq out (saving states, " + variant + ")", saved.out(), ref.out, TOL);
                         for (int pass = 0; pass < 2; pass++) {
-                            String m = (pass == 0 ? " (saved states" : " (states recomputed") + (clamped ? ", clamped loads)" : ", guarded loads)");
+                            String m = (pass == 0 ? " (saved states" : " (states recomputed") + ", " + variant + ")";
                             try (SelectiveScanCuda.Grads g = pass == 0
                                     ? SelectiveScanCuda.backward(gu, gdelta, gA, gB, gC, gD, gz, gbias, softplus, gdout, saved.states())
                                     : SelectiveScanCuda.backward(gu, gdelta, gA, gB, gC, gD, gz, gbias, softplus, gdout)) {
@@ -144,7 +144,7 @@ class SelectiveScanCudaTest {
                     }
                 }
             } finally {
-                SelectiveScanCuda.seqClampedLoads = saved0;
+                SelectiveScanCuda.seqVariant = saved0;
             }
         }
     }
@@ -164,6 +164,19 @@ class SelectiveScanCudaTest {
         double[] dout = Gpu.f32(Gpu.randn(r, bt * d * l, 1));
         ScanReference ref = new ScanReference(bt, d, l, n, true, u, delta, A, B, C, D, z, bias).forward();
         ref.backward(dout);
+        String saved0 = SelectiveScanCuda.seqVariant;
+        try {
+            for (String variant : SelectiveScanCuda.SEQ_VARIANTS) {
+                SelectiveScanCuda.seqVariant = variant;
+                checkModelSize(variant, bt, d, l, n, ref, u, delta, A, B, C, D, z, bias, dout);
+            }
+        } finally {
+            SelectiveScanCuda.seqVariant = saved0;
+        }
+    }
+
+    private static void checkModelSize(String variant, int bt, int d, int l, int n, ScanReference ref, double[] u, double[] delta,
+                                       double[] A, double[] B, double[] C, double[] D, double[] z, double[] bias, double[] dout) {
         try (CudaTensor gu = Gpu.up(u, bt, d, l); CudaTensor gdelta = Gpu.up(delta, bt, d, l); CudaTensor gA = Gpu.up(A, d, n);
              CudaTensor gB = Gpu.up(B, bt, n, l); CudaTensor gC = Gpu.up(C, bt, n, l); CudaTensor gD = Gpu.up(D, d);
              CudaTensor gz = Gpu.up(z, bt, d, l); CudaTensor gbias = Gpu.up(bias, d); CudaTensor gdout = Gpu.up(dout, bt, d, l);
@@ -172,16 +185,16 @@ class SelectiveScanCudaTest {
             Object[][] checks = {{"out", saved.out(), ref.out, TOL}, {"du", g.du(), ref.du, TOL}, {"ddelta", g.ddelta(), ref.ddelta, TOL},
                     {"dz", g.dz(), ref.dz, TOL}, {"dA", g.dA(), ref.dA, 5e-5}, {"dB", g.dB(), ref.dB, 5e-5}, {"dC", g.dC(), ref.dC, 5e-5},
                     {"dD", g.dD(), ref.dD, 5e-5}, {"ddelta_bias", g.ddeltaBias(), ref.dbias, 5e-5}};
-            StringBuilder sb = new StringBuilder("seq at B2 D1280 L512 N16, relative L2 errors:");
+            StringBuilder sb = new StringBuilder("seq (" + variant + ") at B2 D1280 L512 N16, relative L2 errors:");
             for (Object[] c : checks) sb.append(String.format(" %s %.2e", c[0], Gpu.relL2(((CudaTensor) c[1]).download(), (double[]) c[2])));
             System.out.println(sb);
-            for (Object[] c : checks) Gpu.close((String) c[0], (CudaTensor) c[1], (double[]) c[2], (Double) c[3]);
+            for (Object[] c : checks) Gpu.close(c[0] + " (" + variant + ")", (CudaTensor) c[1], (double[]) c[2], (Double) c[3]);
         }
     }
 
-    @ParameterizedTest(name = "seq last state L={0}")
-    @CsvSource({"611", "612", "16", "3"})
-    void sequentialLastStateMatchesReference(int l) {
+    @ParameterizedTest(name = "seq last state L={0} variant={1}")
+    @CsvSource({"611, split", "612, split", "16, split", "3, split", "612, clamped", "16, clamped", "612, guarded"})
+    void sequentialLastStateMatchesReference(int l, String variant) {
         Gpu.assumeGpu();
         int bt = 2, d = 35, n = 16;
         Random r = new Random(l);
@@ -190,8 +203,7 @@ class SelectiveScanCudaTest {
         double[] last = lastState(bt, d, l, n, u, delta, A, B);
         try (CudaTensor gu = Gpu.up(u, bt, d, l); CudaTensor gdelta = Gpu.up(delta, bt, d, l); CudaTensor gA = Gpu.up(A, d, n);
              CudaTensor gB = Gpu.up(B, bt, n, l); CudaTensor gC = Gpu.up(C, bt, n, l); CudaTensor st = CudaTensor.empty(bt, d, n);
-             CudaTensor out = SelectiveScanCuda.forwardSeq(gu, gdelta, gA, gB, gC, null, null, null, true, st);
-             SelectiveScanCuda.Saved saved = SelectiveScanCuda.forwardForBackward(gu, gdelta, gA, gB, gC, null, null, null, true)) {
+             SelectiveScanCuda.Saved saved = forwardWith(variant, gu, gdelta, gA, gB, gC, st)) {
             Gpu.close("seq last_state", st, last, TOL);
             // the last saved state is the final state ([Bt, nchunk, N, D] layout)
             float[] s = saved.states().download();
@@ -200,6 +212,18 @@ class SelectiveScanCudaTest {
             for (int b = 0; b < bt; b++) for (int ch = 0; ch < d; ch++) for (int k = 0; k < n; k++)
                 lastSaved[(b * d + ch) * n + k] = s[((b * nc + nc - 1) * n + k) * d + ch];
             assertTrue(Gpu.relL2(Gpu.toFloat(lastSaved), last) <= TOL, "last saved state");
+        }
+    }
+
+    private static SelectiveScanCuda.Saved forwardWith(String variant, CudaTensor u, CudaTensor delta, CudaTensor A, CudaTensor B,
+                                                       CudaTensor C, CudaTensor lastState) {
+        String saved0 = SelectiveScanCuda.seqVariant;
+        SelectiveScanCuda.seqVariant = variant;
+        try {
+            SelectiveScanCuda.forwardSeq(u, delta, A, B, C, null, null, null, true, lastState).close();
+            return SelectiveScanCuda.forwardForBackward(u, delta, A, B, C, null, null, null, true);
+        } finally {
+            SelectiveScanCuda.seqVariant = saved0;
         }
     }
 
