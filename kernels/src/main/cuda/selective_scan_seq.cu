@@ -12,6 +12,13 @@
 // the adjoint h_l = C_l dy_l + a_{l+1} h_{l+1} right to left. dB and dC (sums over the channels) are
 // reduced over the warp's 32 lanes with a shuffle reduce-scatter (lane = (kind, n) holds 4 steps), then
 // one float4 atomic per lane per 4 steps.
+// Variants (SelectiveScanCuda.seqVariant): "split" (default when L % 4 == 0; kernels *2_v4 at the end of this
+// file) runs two warps per 32 channels, 8 states each, which doubles the warps per SM at small batch: on the
+// H100 (2026-11-25, benchmarks/gpu/logs/2026-11-25-h100-scan-seq-final-*.log) fwd+bwd at D1280 N16 L512 took
+// 0.63 / 2.24 ms at B16 / B64 against 0.83 / 2.98 for "clamped" (one warp, branch-free loads) and 1.00 / 3.68
+// for "guarded" (loads behind branches), mamba-ssm 1.32 / 4.91 ms in the same run. The kernels are latency
+// bound per warp (time per wave barely changes with the warps per SM), so more warps per SM is what pays.
+
 #include <cuda_runtime.h>
 
 #define CH 16  // steps per saved state (chunk)
