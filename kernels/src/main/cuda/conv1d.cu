@@ -344,3 +344,239 @@ extern "C" __global__ void conv_bias_grad(const float *g, float *db, int batch, 
     if (threadIdx.x == 0) db[c] = (float)acc;
   }
 }
+
+// ---------------------------------------------------------------- v2/v3: tap-major steps, one barrier per step
+// The reduction runs in steps of BK: per step one tap kk (modes 0/1) or one batch row b (mode 2) and BK
+// consecutive channels (modes 0/1) or time samples (mode 2), so a step's gather needs no division per
+// element. Shared memory is double-buffered (one barrier per step, the next step's global loads in registers
+// while the current one multiplies) and the per-warp epilogue scratch aliases it. Modes 0/1 may split the steps
+// over blockIdx.z too (splits > 1: the output is zeroed by the caller, partial sums are added atomically and
+// split 0 adds the bias), for shapes with few output tiles.
+template <int MODE, int TBM>
+__device__ __forceinline__ void igemm2(const float *__restrict__ W, const float *__restrict__ S, const float *__restrict__ L,
+                                       const float *__restrict__ bias, float *__restrict__ out, Geo g, int splits, int chunk) {
+  // TBM x 128 block tile; 8 warps as 2 x 4, each (TBM/2) x 32 = FI x 2 fragments of 16 x 16
+  constexpr int FI = TBM / 32, NA = TBM * BK / NT;  // A elements per thread per step
+  constexpr int AS = TBM * (BK + APAD), BS = BK * (BN + BPAD);
+  __shared__ __align__(128) float smem[2 * (AS + BS)];
+  float(*As)[TBM][BK + APAD] = reinterpret_cast<float(*)[TBM][BK + APAD]>(smem);
+  float(*Bs)[BK][BN + BPAD] = reinterpret_cast<float(*)[BK][BN + BPAD]>(smem + 2 * AS);
+  static_assert(2 * (AS + BS) >= 8 * 256, "per-warp epilogue scratch fits");
+
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+  const int wm = (warp >> 2) * (TBM / 2), wn = (warp & 3) * 32;
+  const int m0 = blockIdx.y * TBM, n0 = blockIdx.x * BN;
+  const int zg = blockIdx.z / splits, sp = blockIdx.z % splits;
+
+  int grp = zg, r = 0, M, N, nsteps, inner;  // inner: BK-blocks per outer index of a step
+  Phase ph = {0, 1, 0, 0, 0};
+  if (MODE == 0) {
+    M = g.cs; N = g.batch * g.ts; inner = (g.cl + BK - 1) / BK; nsteps = g.k * inner;
+  } else if (MODE == 1) {
+    grp = zg / g.stride; r = zg % g.stride;
+    ph = phase_of(g, r);
+    M = g.cl; N = g.batch * ph.nq; inner = (g.cs + BK - 1) / BK; nsteps = ph.nk * inner;
+  } else {
+    M = g.cs; N = g.cl * g.k; inner = (g.ts + BK - 1) / BK; nsteps = g.batch * inner;
+  }
+  if (n0 >= N || m0 >= M) return;
+  const int sbeg = sp * chunk, send = min(nsteps, sbeg + chunk);
+
+  // fixed per-thread parts
+  const float *bcol = nullptr;
+  int bpos = 0;
+  bool bvalid = false;
+  int roff[8], koff[8];  // mode 2: per B column, channel row offset c*tl (-1: column out of range) and kk*dil - pad
+  if (MODE == 0) {
+    const int n = n0 + (tid & 127);
+    bvalid = n < N;
+    const int b = bvalid ? n / g.ts : 0, t = bvalid ? n % g.ts : 0;
+    bcol = L + ((size_t)(b * g.groups + grp) * g.cl) * g.tl;
+    bpos = t * g.stride - g.pad;
+  } else if (MODE == 1) {
+    const int n = n0 + (tid & 127);
+    bvalid = n < N;
+    const int b = bvalid ? n / ph.nq : 0, u = bvalid ? ph.u0 + n % ph.nq : 0;
+    bcol = S + ((size_t)(b * g.groups + grp) * g.cs) * g.ts;
+    bpos = u;
+  } else {
+#pragma unroll
+    for (int q = 0; q < 8; q++) {
+      const int n = n0 + (tid >> 4) + 16 * q;
+      const int c = n / g.k, kk = n - c * g.k;
+      roff[q] = n < N ? c * g.tl : -1;
+      koff[q] = kk * g.dil - g.pad;
+    }
+  }
+
+  float ra[NA], rb[8];
+  auto load = [&](int step) {
+    const int outer = step / inner, blk = (step - outer * inner) * BK;
+    if (MODE == 0) {
+      const int kk = outer;
+#pragma unroll
+      for (int q = 0; q < NA; q++) {
+        const int m = m0 + (tid >> 4) + 16 * q, c = blk + (tid & 15);
+        ra[q] = (m < M && c < g.cl) ? W[(((size_t)grp * g.cs + m) * g.cl + c) * g.k + kk] : 0.f;
+      }
+      const int pos = bpos + kk * g.dil;
+      const bool ok = bvalid && pos >= 0 && pos < g.tl;
+#pragma unroll
+      for (int q = 0; q < 8; q++) {
+        const int c = blk + (tid >> 7) + 2 * q;
+        rb[q] = (ok && c < g.cl) ? bcol[(size_t)c * g.tl + pos] : 0.f;
+      }
+    } else if (MODE == 1) {
+      const int kk = ph.kk0 + outer * ph.step;
+      const int m = m0 + (tid % TBM);
+#pragma unroll
+      for (int q = 0; q < NA; q++) {
+        const int i = blk + tid / TBM + (NT / TBM) * q;
+        ra[q] = (m < M && i < g.cs) ? W[(((size_t)grp * g.cs + i) * g.cl + m) * g.k + kk] : 0.f;
+      }
+      const int t = bpos - (kk * g.dil - r) / g.stride;
+      const bool ok = bvalid && t >= 0 && t < g.ts;
+#pragma unroll
+      for (int q = 0; q < 8; q++) {
+        const int i = blk + (tid >> 7) + 2 * q;
+        rb[q] = (ok && i < g.cs) ? bcol[(size_t)i * g.ts + t] : 0.f;
+      }
+    } else {
+      const int b = outer, t = blk + (tid & 15);
+      const bool tok = t < g.ts;
+      const float *sb = S + ((size_t)(b * g.groups + grp) * g.cs) * g.ts + t;
+      const float *lb = L + ((size_t)(b * g.groups + grp) * g.cl) * g.tl;
+#pragma unroll
+      for (int q = 0; q < NA; q++) {
+        const int m = m0 + (tid >> 4) + 16 * q;
+        ra[q] = (tok && m < M) ? sb[(size_t)m * g.ts] : 0.f;
+      }
+      const int tp = t * g.stride;
+#pragma unroll
+      for (int q = 0; q < 8; q++) {
+        const int pos = tp + koff[q];
+        rb[q] = (tok && roff[q] >= 0 && pos >= 0 && pos < g.tl) ? lb[roff[q] + pos] : 0.f;
+      }
+    }
+  };
+  auto store = [&](int buf) {
+    if (MODE == 1) {
+#pragma unroll
+      for (int q = 0; q < NA; q++) As[buf][tid % TBM][tid / TBM + (NT / TBM) * q] = wmma::__float_to_tf32(ra[q]);
+    } else {
+#pragma unroll
+      for (int q = 0; q < NA; q++) As[buf][(tid >> 4) + 16 * q][tid & 15] = wmma::__float_to_tf32(ra[q]);
+    }
+    if (MODE == 2) {
+#pragma unroll
+      for (int q = 0; q < 8; q++) Bs[buf][tid & 15][(tid >> 4) + 16 * q] = wmma::__float_to_tf32(rb[q]);
+    } else {
+#pragma unroll
+      for (int q = 0; q < 8; q++) Bs[buf][(tid >> 7) + 2 * q][tid & 127] = wmma::__float_to_tf32(rb[q]);
+    }
+  };
+
+  wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc[FI][2];
+#pragma unroll
+  for (int i = 0; i < FI; i++)
+#pragma unroll
+    for (int j = 0; j < 2; j++) wmma::fill_fragment(acc[i][j], 0.f);
+
+  if (sbeg < send) {
+    load(sbeg);
+    store(0);
+  }
+  __syncthreads();
+  int cur = 0;
+  for (int s = sbeg; s < send; s++) {
+    const bool more = s + 1 < send;
+    if (more) load(s + 1);
+#pragma unroll
+    for (int kk = 0; kk < BK; kk += 8) {
+      wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> fa[FI];
+      wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> fb[2];
+#pragma unroll
+      for (int i = 0; i < FI; i++) wmma::load_matrix_sync(fa[i], &As[cur][wm + 16 * i][kk], BK + APAD);
+#pragma unroll
+      for (int j = 0; j < 2; j++) wmma::load_matrix_sync(fb[j], &Bs[cur][kk][wn + 16 * j], BN + BPAD);
+#pragma unroll
+      for (int i = 0; i < FI; i++)
+#pragma unroll
+        for (int j = 0; j < 2; j++) wmma::mma_sync(acc[i][j], fa[i], fb[j], acc[i][j]);
+    }
+    if (more) store(cur ^ 1);
+    __syncthreads();
+    cur ^= 1;
+  }
+  // epilogue: each warp stages one 16 x 16 fragment at a time in its own scratch (aliasing the tile buffers,
+  // free after the loop's last barrier) and writes it out, 16 consecutive columns per row
+  float *scratch = smem + warp * 256;
+  const bool atomic = MODE == 2 || splits > 1;
+  const bool addBias = bias != nullptr && sp == 0;
+#pragma unroll
+  for (int i = 0; i < FI; i++)
+#pragma unroll
+    for (int j = 0; j < 2; j++) {
+      wmma::store_matrix_sync(scratch, acc[i][j], 16, wmma::mem_row_major);
+      __syncwarp();
+#pragma unroll
+      for (int q = 0; q < 8; q++) {
+        const int e = lane + 32 * q, rr = e >> 4, cc = e & 15;
+        const int m = m0 + wm + 16 * i + rr, n = n0 + wn + 16 * j + cc;
+        if (m >= M || n >= N) continue;
+        float v = scratch[e];
+        size_t o;
+        if (MODE == 0) {
+          const int b = n / g.ts, t = n % g.ts;
+          o = ((size_t)(b * g.groups + grp) * g.cs + m) * g.ts + t;
+          if (addBias) v += bias[grp * g.cs + m];
+        } else if (MODE == 1) {
+          const int b = n / ph.nq, u = ph.u0 + n % ph.nq, p = r + g.stride * u - g.pad;
+          o = ((size_t)(b * g.groups + grp) * g.cl + m) * g.tl + p;
+          if (addBias) v += bias[grp * g.cl + m];
+        } else {
+          o = ((size_t)grp * g.cs + m) * N + n;
+        }
+        if (atomic) atomicAdd(&out[o], v);
+        else out[o] = v;
+      }
+      __syncwarp();
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(NT)
+conv_gather_tf32_v2(const float *W, const float *L, const float *bias, float *S, GEO_PARAMS, int splits, int chunk) {
+  GEO_MAKE;
+  igemm2<0, 64>(W, nullptr, L, bias, S, g, splits, chunk);
+}
+
+extern "C" __global__ void __launch_bounds__(NT)
+conv_scatter_tf32_v2(const float *W, const float *S, const float *bias, float *L, GEO_PARAMS, int splits, int chunk) {
+  GEO_MAKE;
+  igemm2<1, 64>(W, S, nullptr, bias, L, g, splits, chunk);
+}
+
+extern "C" __global__ void __launch_bounds__(NT)
+conv_wgrad_tf32_v2(const float *S, const float *L, float *gW, GEO_PARAMS, int splits, int chunk) {
+  GEO_MAKE;
+  igemm2<2, 64>(nullptr, S, L, nullptr, gW, g, splits, chunk);
+}
+
+// v3: the same with 128 x 128 block tiles (warp tiles 64 x 32): twice the multiply-adds per staged element.
+extern "C" __global__ void __launch_bounds__(NT)
+conv_gather_tf32_v3(const float *W, const float *L, const float *bias, float *S, GEO_PARAMS, int splits, int chunk) {
+  GEO_MAKE;
+  igemm2<0, 128>(W, nullptr, L, bias, S, g, splits, chunk);
+}
+
+extern "C" __global__ void __launch_bounds__(NT)
+conv_scatter_tf32_v3(const float *W, const float *S, const float *bias, float *L, GEO_PARAMS, int splits, int chunk) {
+  GEO_MAKE;
+  igemm2<1, 128>(W, S, nullptr, bias, L, g, splits, chunk);
+}
+
+extern "C" __global__ void __launch_bounds__(NT)
+conv_wgrad_tf32_v3(const float *S, const float *L, float *gW, GEO_PARAMS, int splits, int chunk) {
+  GEO_MAKE;
+  igemm2<2, 128>(nullptr, S, L, nullptr, gW, g, splits, chunk);
+}

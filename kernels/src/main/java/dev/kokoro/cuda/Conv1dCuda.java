@@ -15,6 +15,17 @@ public final class Conv1dCuda {
     /** Like torch.backends.cudnn.allow_tf32: tensor cores for the large convolutions. */
     public static volatile boolean allowTf32 = true;
 
+    /**
+     * Which tensor-core kernels run: 2 (default) the tap-major, double-buffered ones with 64x128 tiles and
+     * split-K for few output tiles; 3 the same with 128x128 tiles; 1 the first version (64x128, im2col
+     * index per element). All are tested; ConvCudaBench times each.
+     */
+    public static volatile int kernelVersion = 2;
+
+    private static String v() { return "_v" + kernelVersion; }
+
+    private static int tileM() { return kernelVersion == 3 ? 128 : 64; }
+
     /** dx, dweight, dbias (each null when not asked for). */
     public record Grads(CudaTensor dx, CudaTensor dweight, CudaTensor dbias) implements AutoCloseable {
         @Override public void close() {
@@ -131,24 +142,45 @@ public final class Conv1dCuda {
         if (s.numel() == 0) return;
         if (g.tensorCores()) {
             long nx = ((long) g.batch * g.ts + BN - 1) / BN;
-            checkGrid(nx, (g.cs + BM - 1) / BM, g.groups);
-            c.launch("conv1d", "conv_gather_tf32", (int) nx, (g.cs + BM - 1) / BM, g.groups, 256, 1, 1, 0,
-                    g.args(KernelArgs.of().ptr(w).ptr(l).ptr(bias).ptr(s)));
+            int ny = (g.cs + tileM() - 1) / tileM();
+            if (kernelVersion == 1) {
+                checkGrid(nx, ny, g.groups);
+                c.launch("conv1d", "conv_gather_tf32", (int) nx, ny, g.groups, 256, 1, 1, 0,
+                        g.args(KernelArgs.of().ptr(w).ptr(l).ptr(bias).ptr(s)));
+                return;
+            }
+            long steps = (long) g.k * ((g.cl + BK - 1) / BK);
+            int[] sc = splitK(nx * ny * g.groups, steps, g.groups, c);
+            if (sc[0] > 1) c.memsetFloat(s.buffer().pointer(), 0f, s.numel());
+            checkGrid(nx, ny, (long) g.groups * sc[0]);
+            c.launch("conv1d", "conv_gather_tf32" + v(), (int) nx, ny, g.groups * sc[0], 256, 1, 1, 0,
+                    g.args(KernelArgs.of().ptr(w).ptr(l).ptr(bias).ptr(s)).i(sc[0]).i(sc[1]));
         } else {
             c.launch1d("conv1d", "conv_gather_f32", s.numel(), g.args(KernelArgs.of().ptr(w).ptr(l).ptr(bias).ptr(s)));
         }
     }
 
-    /** L = col2im(Wᵀ · S) + bias (L fully written; gather form, no atomics). */
+    /** L = col2im(Wᵀ · S) + bias (L fully written; gather form, no atomics unless split). */
     static void scatter(Geo g, CudaTensor w, CudaTensor s, CudaTensor bias, CudaTensor l) {
         CudaContext c = Cuda.context();
         if (l.numel() == 0) return;
         if (g.tensorCores()) {
             long nq = (g.tl + g.stride - 1) / g.stride + 1;
             long nx = (g.batch * nq + BN - 1) / BN;
-            checkGrid(nx, (g.cl + BM - 1) / BM, (long) g.groups * g.stride);
-            c.launch("conv1d", "conv_scatter_tf32", (int) nx, (g.cl + BM - 1) / BM, g.groups * g.stride, 256, 1, 1, 0,
-                    g.args(KernelArgs.of().ptr(w).ptr(s).ptr(bias).ptr(l)));
+            int ny = (g.cl + tileM() - 1) / tileM();
+            if (kernelVersion == 1) {
+                checkGrid(nx, ny, (long) g.groups * g.stride);
+                c.launch("conv1d", "conv_scatter_tf32", (int) nx, ny, g.groups * g.stride, 256, 1, 1, 0,
+                        g.args(KernelArgs.of().ptr(w).ptr(s).ptr(bias).ptr(l)));
+                return;
+            }
+            int tapStep = g.stride / gcd(g.dil, g.stride), maxTaps = (g.k + tapStep - 1) / tapStep;
+            long steps = (long) maxTaps * ((g.cs + BK - 1) / BK);
+            int[] sc = splitK(nx * ny * g.groups * g.stride, steps, g.groups * g.stride, c);
+            if (sc[0] > 1) c.memsetFloat(l.buffer().pointer(), 0f, l.numel());
+            checkGrid(nx, ny, (long) g.groups * g.stride * sc[0]);
+            c.launch("conv1d", "conv_scatter_tf32" + v(), (int) nx, ny, g.groups * g.stride * sc[0], 256, 1, 1, 0,
+                    g.args(KernelArgs.of().ptr(w).ptr(s).ptr(bias).ptr(l)).i(sc[0]).i(sc[1]));
         } else {
             c.launch1d("conv1d", "conv_scatter_f32", l.numel(), g.args(KernelArgs.of().ptr(w).ptr(s).ptr(bias).ptr(l)));
         }
@@ -159,21 +191,45 @@ public final class Conv1dCuda {
         CudaContext c = Cuda.context();
         if (gw.numel() == 0) return;
         if (g.tensorCores()) {
-            Cuda.context().memsetFloat(gw.buffer().pointer(), 0f, gw.numel());
-            long kd = (long) g.batch * g.ts;
-            int gx = (g.cl * g.k + BN - 1) / BN, gy = (g.cs + BM - 1) / BM;
-            long base = (long) gx * gy * g.groups, steps = (kd + BK - 1) / BK;
+            c.memsetFloat(gw.buffer().pointer(), 0f, gw.numel());
+            int gx = (g.cl * g.k + BN - 1) / BN, gy = (g.cs + tileM() - 1) / tileM();
+            long base = (long) gx * gy * g.groups;
+            if (kernelVersion == 1) {
+                long kd = (long) g.batch * g.ts, steps = (kd + BK - 1) / BK;
+                long splits = Math.max(1, Math.min(Math.min((4L * c.multiprocessorCount() + base - 1) / base, (steps + 7) / 8), 65535 / g.groups));
+                long chunk = ((kd + splits - 1) / splits + BK - 1) / BK * BK;
+                splits = (kd + chunk - 1) / chunk;
+                checkGrid(gx, gy, g.groups * splits);
+                c.launch("conv1d", "conv_wgrad_tf32", gx, gy, (int) (g.groups * splits), 256, 1, 1, 0,
+                        g.args(KernelArgs.of().ptr(s).ptr(l).ptr(gw)).i((int) splits).i((int) chunk));
+                return;
+            }
+            long steps = (long) g.batch * ((g.ts + BK - 1) / BK);
             long splits = Math.max(1, Math.min(Math.min((4L * c.multiprocessorCount() + base - 1) / base, (steps + 7) / 8), 65535 / g.groups));
-            long chunk = ((kd + splits - 1) / splits + BK - 1) / BK * BK;
-            splits = (kd + chunk - 1) / chunk;
+            long chunk = (steps + splits - 1) / splits;
+            splits = (steps + chunk - 1) / chunk;
             checkGrid(gx, gy, g.groups * splits);
-            c.launch("conv1d", "conv_wgrad_tf32", gx, gy, (int) (g.groups * splits), 256, 1, 1, 0,
+            c.launch("conv1d", "conv_wgrad_tf32" + v(), gx, gy, (int) (g.groups * splits), 256, 1, 1, 0,
                     g.args(KernelArgs.of().ptr(s).ptr(l).ptr(gw)).i((int) splits).i((int) chunk));
         } else {
             int blocks = (int) Math.min(gw.numel(), 65535L * 16);
             c.launch("conv1d", "conv_wgrad_f32", blocks, 1, 1, 256, 1, 1, 0, g.args(KernelArgs.of().ptr(s).ptr(l).ptr(gw)));
         }
     }
+
+    /**
+     * {splits, steps per split} for a gather/scatter with {@code tiles} output tiles: split the reduction
+     * only when the tiles fill less than the multiprocessors, keeping at least 8 steps per split.
+     */
+    private static int[] splitK(long tiles, long steps, long zPerSplit, CudaContext c) {
+        long sms = c.multiprocessorCount(), splits = 1;
+        if (tiles < sms) splits = Math.max(1, Math.min(Math.min((2 * sms + tiles - 1) / tiles, steps / 8), 65535 / zPerSplit));
+        long chunk = Math.max(1, (steps + splits - 1) / splits);
+        splits = Math.max(1, (steps + chunk - 1) / chunk);
+        return new int[] {(int) splits, (int) chunk};
+    }
+
+    private static int gcd(int a, int b) { return b == 0 ? a : gcd(b, a % b); }
 
     private static void checkGrid(long x, long y, long z) {
         if (x > Integer.MAX_VALUE || y > 65535 || z > 65535)

@@ -35,6 +35,9 @@ public final class ConvCudaBench {
             System.out.println("no GPU: " + Cuda.unavailableReason());
             return;
         }
+        // -Dkokoro.bench.convVersions=1,2,3: which tensor-core kernel versions to time (Conv1dCuda.kernelVersion)
+        int[] versions = java.util.Arrays.stream(System.getProperty("kokoro.bench.convVersions", "1,2,3").split(","))
+                .mapToInt(v -> Integer.parseInt(v.trim())).sorted().toArray();
         CudaContext c = Cuda.context();
         System.out.println("device: " + c + ", " + java.time.LocalDate.now() + ", repeats " + reps + ", TF32 " + Conv1dCuda.allowTf32);
         System.out.println("| conv | shape (x) | pass | median ms | min ms | TFLOP/s (median) |");
@@ -52,15 +55,21 @@ public final class ConvCudaBench {
             try (CudaTensor x = ScanBench.rand(r, 1, b, cin, t); CudaTensor w = ScanBench.rand(r, 0.05f, wShape); CudaTensor bias = ScanBench.rand(r, 0.1f, cout);
                  CudaTensor gy = ScanBench.rand(r, 1, b, cout, tOut)) {
                 String shape = "B" + b + " " + cin + "x" + t + " -> " + cout + "x" + tOut;
-                float[] f = ScanBench.time(c, reps, () -> (tr ? ConvTranspose1dCuda.convTranspose1d(x, w, bias, st, p, op, g, d)
-                        : Conv1dCuda.conv1d(x, w, bias, st, p, d, g)).close());
-                row(name, shape, "forward", f, flops);
-                float[] bi = ScanBench.time(c, reps, () -> (tr ? ConvTranspose1dCuda.backwardInput(gy, w, t, st, p, op, g, d)
-                        : Conv1dCuda.backwardInput(gy, w, t, st, p, d, g)).close());
-                row(name, shape, "grad input", bi, flops);
-                float[] bw = ScanBench.time(c, reps, () -> (tr ? ConvTranspose1dCuda.backwardWeight(gy, x, k, st, p, op, g, d)
-                        : Conv1dCuda.backwardWeight(gy, x, k, st, p, d, g)).close());
-                row(name, shape, "grad weight", bw, flops);
+                boolean tc = new Conv1dCuda.Geo(b, g, tr ? cin / g : cout / g, tr ? cout / g : cin / g, k, 1, 1, st, p, d).tensorCores();
+                for (int version : tc ? versions : new int[] {2}) {
+                    Conv1dCuda.kernelVersion = version;
+                    String v = tc ? " (v" + version + ")" : " (fp32)";
+                    float[] f = ScanBench.time(c, reps, () -> (tr ? ConvTranspose1dCuda.convTranspose1d(x, w, bias, st, p, op, g, d)
+                            : Conv1dCuda.conv1d(x, w, bias, st, p, d, g)).close());
+                    row(name, shape, "forward" + v, f, flops);
+                    float[] bi = ScanBench.time(c, reps, () -> (tr ? ConvTranspose1dCuda.backwardInput(gy, w, t, st, p, op, g, d)
+                            : Conv1dCuda.backwardInput(gy, w, t, st, p, d, g)).close());
+                    row(name, shape, "grad input" + v, bi, flops);
+                    float[] bw = ScanBench.time(c, reps, () -> (tr ? ConvTranspose1dCuda.backwardWeight(gy, x, k, st, p, op, g, d)
+                            : Conv1dCuda.backwardWeight(gy, x, k, st, p, d, g)).close());
+                    row(name, shape, "grad weight" + v, bw, flops);
+                }
+                Conv1dCuda.kernelVersion = 2;
             }
         }
         System.out.println();

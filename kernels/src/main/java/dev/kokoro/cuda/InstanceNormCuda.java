@@ -11,8 +11,11 @@ import java.util.Arrays;
 public final class InstanceNormCuda {
     private InstanceNormCuda() {}
 
-    /** out plus the per-row mean and 1/std [B, C] the backward needs. */
-    public record Result(CudaTensor out, CudaTensor mean, CudaTensor rstd) implements AutoCloseable {
+    /**
+     * out plus the per-row mean and 1/std [B, C] and eps. The backward recomputes the statistics in double
+     * from x (short rows cancel too much for float32 ones); mean/rstd are for callers that want them.
+     */
+    public record Result(CudaTensor out, CudaTensor mean, CudaTensor rstd, float eps) implements AutoCloseable {
         @Override public void close() { out.close(); mean.close(); rstd.close(); }
     }
 
@@ -76,7 +79,7 @@ public final class InstanceNormCuda {
         CudaTensor out = CudaTensor.empty(x.shape()), mean = CudaTensor.empty(s[0], s[1]), rstd = CudaTensor.empty(s[0], s[1]);
         if (r > 0) Cuda.context().launch("instance_norm", "instnorm_fwd", Math.min(r, 65535 * 8), 1, 1, threads(s[2]), 1, 1, 0,
                 KernelArgs.of().ptr(x).ptr(gamma).ptr(beta).ptr(w).ptr(nb).ptr(alpha).ptr(pre).ptr(out).ptr(mean).ptr(rstd).i(r).i(s[1]).i(s[2]).i(ada ? 1 : 0).f(eps));
-        return new Result(out, mean, rstd);
+        return new Result(out, mean, rstd, eps);
     }
 
     private static Grads bwd(CudaTensor x, CudaTensor gamma, CudaTensor beta, CudaTensor w, CudaTensor nb, Result saved, CudaTensor dout, int[] s,
@@ -91,8 +94,8 @@ public final class InstanceNormCuda {
         if (r == 0) return new Grads(dx, dg, db, dw, dnb);
         try (CudaTensor rowG = CudaTensor.empty(r); CudaTensor rowGX = CudaTensor.empty(r)) {
             ctx.launch("instance_norm", "instnorm_bwd", Math.min(r, 65535 * 8), 1, 1, threads(t), 1, 1, 0,
-                    KernelArgs.of().ptr(x).ptr(dout).ptr(gamma).ptr(beta).ptr(w).ptr(nb).ptr(saved.mean()).ptr(saved.rstd()).ptr(dx)
-                            .ptr(rowG).ptr(rowGX).i(r).i(c).i(t).i(ada ? 1 : 0));
+                    KernelArgs.of().ptr(x).ptr(dout).ptr(gamma).ptr(beta).ptr(w).ptr(nb).ptr(dx)
+                            .ptr(rowG).ptr(rowGX).i(r).i(c).i(t).i(ada ? 1 : 0).f(saved.eps()));
             if (dg != null || db != null || dw != null || dnb != null)
                 ctx.launch("instance_norm", "instnorm_param_grads", (Math.max(r, c) + 255) / 256, 1, 1, 256, 1, 1, 0,
                         KernelArgs.of().ptr(rowG).ptr(rowGX).ptr(gamma).ptr(w).ptr(nb).ptr(dg).ptr(db).ptr(dw).ptr(dnb).i(b).i(c).i(ada ? 1 : 0));

@@ -16,6 +16,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 class Conv1dCudaTest {
     static final double TF32 = 1e-3, FP32 = 1e-5;
 
+    /** The tensor-core kernel versions to check: -Dkokoro.test.convVersions=2,3,1 (the default: all). */
+    static int[] versions() {
+        return java.util.Arrays.stream(System.getProperty("kokoro.test.convVersions", "2,3,1").split(",")).mapToInt(v -> Integer.parseInt(v.trim())).toArray();
+    }
+
     static boolean tensorCores(int cin, int cout, int groups) {
         int cs = cout / groups, cl = cin / groups;
         return Conv1dCuda.allowTf32 && cs >= 8 && cl >= 8 && (long) cs * cl >= 256;
@@ -26,7 +31,7 @@ class Conv1dCudaTest {
             // tensor-core path: resblock-like (K 3/7/11, dilation 1/3/5), noise_conv (K12 s6), conv_post, groups, odd lengths
             "2, 64, 48, 301, 3, 1, 1, 1, 1, true", "1, 32, 64, 257, 7, 1, 9, 3, 1, true", "2, 40, 24, 200, 11, 1, 25, 5, 1, false",
             "1, 22, 64, 121, 12, 6, 3, 1, 1, true", "3, 64, 64, 50, 5, 2, 2, 1, 2, true", "1, 128, 22, 99, 7, 1, 3, 1, 1, true",
-            "1, 1090, 1024, 37, 3, 1, 1, 1, 1, true", "2, 96, 80, 129, 1, 1, 0, 1, 1, false", "1, 16, 16, 1, 3, 1, 1, 1, 1, true",
+            "1, 1090, 1024, 37, 3, 1, 1, 1, 1, true", "2, 512, 512, 61, 5, 1, 2, 1, 1, true", "2, 96, 80, 129, 1, 1, 0, 1, 1, false", "1, 16, 16, 1, 3, 1, 1, 1, 1, true",
             // FP32 path: depthwise, small and odd shapes
             "2, 16, 16, 77, 3, 1, 1, 1, 16, true", "1, 3, 5, 33, 4, 2, 1, 2, 1, true", "2, 6, 4, 19, 3, 3, 0, 1, 2, false",
             "1, 1, 1, 5, 5, 1, 2, 1, 1, true", "3, 24, 24, 64, 3, 2, 1, 1, 24, false"})
@@ -57,14 +62,20 @@ class Conv1dCudaTest {
         Tensor y = Conv.conv1d(cx, cw, cb, stride, pad, dil, groups);
         double[] g = CpuRef.randn(r, y.numel(), 1);
         y.backward(CpuRef.like(y, g));
-        try (CudaTensor gx = Gpu.up(x, b, cin, t); CudaTensor gw = Gpu.up(w, cout, cpg, k); CudaTensor gb = withBias ? Gpu.up(bias, cout) : null;
-             CudaTensor out = Conv1dCuda.conv1d(gx, gw, gb, stride, pad, dil, groups); CudaTensor gy = Gpu.up(g, y.shape());
-             Conv1dCuda.Grads gr = Conv1dCuda.backward(gx, gw, gy, true, true, withBias, stride, pad, dil, groups)) {
-            assertArrayEquals(y.shape(), out.shape());
-            Gpu.close("out", out, CpuRef.d(y), tol);
-            Gpu.close("dx", gr.dx(), CpuRef.grad(cx), tol);
-            Gpu.close("dweight", gr.dweight(), CpuRef.grad(cw), tol);
-            if (withBias) Gpu.close("dbias", gr.dbias(), CpuRef.grad(cb), FP32);
+        for (int version : Conv1dCudaTest.versions()) {  // tensor-core kernel versions (the FP32 path ignores it)
+            Conv1dCuda.kernelVersion = version;
+            String v = "v" + version + " ";
+            try (CudaTensor gx = Gpu.up(x, b, cin, t); CudaTensor gw = Gpu.up(w, cout, cpg, k); CudaTensor gb = withBias ? Gpu.up(bias, cout) : null;
+                 CudaTensor out = Conv1dCuda.conv1d(gx, gw, gb, stride, pad, dil, groups); CudaTensor gy = Gpu.up(g, y.shape());
+                 Conv1dCuda.Grads gr = Conv1dCuda.backward(gx, gw, gy, true, true, withBias, stride, pad, dil, groups)) {
+                assertArrayEquals(y.shape(), out.shape());
+                Gpu.close(v + "out", out, CpuRef.d(y), tol);
+                Gpu.close(v + "dx", gr.dx(), CpuRef.grad(cx), tol);
+                Gpu.close(v + "dweight", gr.dweight(), CpuRef.grad(cw), tol);
+                if (withBias) Gpu.close(v + "dbias", gr.dbias(), CpuRef.grad(cb), FP32);
+            } finally {
+                Conv1dCuda.kernelVersion = 2;
+            }
         }
     }
 

@@ -18,7 +18,7 @@ class ConvTranspose1dCudaTest {
     @CsvSource({
             // ups[0]-like (K20 s10 p5), ups[1]-like (K12 s6 p3), stride 1 with dilation, groups + dilation + output padding
             "1, 64, 32, 37, 20, 10, 5, 0, 1, 1, true", "2, 32, 16, 45, 12, 6, 3, 0, 1, 1, true", "1, 64, 64, 20, 7, 1, 3, 0, 1, 3, false",
-            "1, 48, 40, 25, 5, 2, 1, 1, 2, 2, true", "2, 40, 24, 33, 4, 3, 0, 2, 1, 1, true", "1, 512, 256, 9, 20, 10, 5, 0, 1, 1, true",
+            "1, 48, 40, 25, 5, 2, 1, 1, 2, 2, true", "2, 40, 24, 33, 4, 3, 0, 2, 1, 1, true", "1, 512, 256, 9, 20, 10, 5, 0, 1, 1, true", "1, 256, 128, 40, 12, 6, 3, 0, 1, 1, false",
             // FP32 path: AdainResBlk1d's depthwise upsample (K3 s2 p1 op1), small shapes
             "2, 16, 16, 31, 3, 2, 1, 1, 16, 1, true", "1, 3, 5, 10, 4, 3, 2, 2, 1, 1, true", "3, 4, 6, 1, 3, 1, 0, 0, 2, 1, false",
             "1, 7, 7, 13, 3, 2, 1, 1, 7, 1, false"})
@@ -33,14 +33,20 @@ class ConvTranspose1dCudaTest {
         Tensor y = Conv.convTranspose1d(cx, cw, cb, stride, pad, outPad, groups, dil);
         double[] g = CpuRef.randn(r, y.numel(), 1);
         y.backward(CpuRef.like(y, g));
-        try (CudaTensor gx = Gpu.up(x, b, cin, t); CudaTensor gw = Gpu.up(w, cin, opg, k); CudaTensor gb = withBias ? Gpu.up(bias, cout) : null;
-             CudaTensor out = ConvTranspose1dCuda.convTranspose1d(gx, gw, gb, stride, pad, outPad, groups, dil); CudaTensor gy = Gpu.up(g, y.shape());
-             Conv1dCuda.Grads gr = ConvTranspose1dCuda.backward(gx, gw, gy, true, true, withBias, stride, pad, outPad, groups, dil)) {
-            assertArrayEquals(y.shape(), out.shape());
-            Gpu.close("out", out, CpuRef.d(y), tol);
-            Gpu.close("dx", gr.dx(), CpuRef.grad(cx), tol);
-            Gpu.close("dweight", gr.dweight(), CpuRef.grad(cw), tol);
-            if (withBias) Gpu.close("dbias", gr.dbias(), CpuRef.grad(cb), FP32);
+        for (int version : Conv1dCudaTest.versions()) {  // tensor-core kernel versions (the FP32 path ignores it)
+            Conv1dCuda.kernelVersion = version;
+            String v = "v" + version + " ";
+            try (CudaTensor gx = Gpu.up(x, b, cin, t); CudaTensor gw = Gpu.up(w, cin, opg, k); CudaTensor gb = withBias ? Gpu.up(bias, cout) : null;
+                 CudaTensor out = ConvTranspose1dCuda.convTranspose1d(gx, gw, gb, stride, pad, outPad, groups, dil); CudaTensor gy = Gpu.up(g, y.shape());
+                 Conv1dCuda.Grads gr = ConvTranspose1dCuda.backward(gx, gw, gy, true, true, withBias, stride, pad, outPad, groups, dil)) {
+                assertArrayEquals(y.shape(), out.shape());
+                Gpu.close(v + "out", out, CpuRef.d(y), tol);
+                Gpu.close(v + "dx", gr.dx(), CpuRef.grad(cx), tol);
+                Gpu.close(v + "dweight", gr.dweight(), CpuRef.grad(cw), tol);
+                if (withBias) Gpu.close(v + "dbias", gr.dbias(), CpuRef.grad(cb), FP32);
+            } finally {
+                Conv1dCuda.kernelVersion = 2;
+            }
         }
     }
 }
