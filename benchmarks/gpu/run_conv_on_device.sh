@@ -16,6 +16,10 @@ CLASSES="Conv1dCudaTest ConvTranspose1dCudaTest InstanceNormCudaTest Activations
 SEL=""; for c in $CLASSES; do SEL="$SEL --select-class dev.kokoro.cuda.$c"; done
 CONVSEL="--select-class dev.kokoro.cuda.Conv1dCudaTest --select-class dev.kokoro.cuda.ConvTranspose1dCudaTest"
 { date -u; nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv; } | tee "$OUT/env.txt"
+# SASS: the conv kernels' tensor-core (HMMA) and local-memory (LDL/STL) instruction counts
+python3 -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extract('kernels/sm_90/conv1d.ptx', '/tmp/cptx')" "$D/lib/kernels.jar" \
+  && ptxas -arch=sm_90 /tmp/cptx/kernels/sm_90/conv1d.ptx -o /tmp/cptx/conv1d.cubin \
+  && cuobjdump -sass /tmp/cptx/conv1d.cubin | awk '/Function :/{f=$3} /HMMA|LDL|STL/{split($2,o,"."); if ($2 ~ /^@/) split($3,o,"."); c[f" "o[1]]++} END{for (k in c) print k, c[k]}' | sort >> "$OUT/env.txt" 2>&1
 
 echo "== GPU tests (all classes; conv kernel version 2, the default)"
 timeout ${TEST_TIMEOUT:-110} "$JAVA" $JOPTS -Dkokoro.cuda.sync=true -Dkokoro.test.convVersions=2 -jar "$JUNIT" execute --class-path "$CP" $SEL \
