@@ -340,6 +340,7 @@ public final class CudaBackend implements Backend {
             r.rstd().close();
             return wrap(r.out());
         });
+        DecoderOps.register(CudaBackend::put);
         put("weight_norm", (in, a) -> {   // g · v / ‖v‖ per output channel (dim 0)
             Tensor v = in[0], g = in[1];
             int o = v.size(0);
