@@ -85,7 +85,7 @@ matmul_tf32(const float *A, const float *B, float *C, int M, int N, int K, int t
 }
 
 // ---------------------------------------------------------------------------------------------------
-// mm2: mma.sync m16n8k8 TF32 (operands rounded to TF32 with cvt.rna, FP32 accumulate), block tile
+// mm2: mma.sync m16n8k8 TF32 (operands rounded to nearest TF32, FP32 accumulate), block tile
 // BM x BN x 32 over WM_ x WN_ warps, an S-stage cp.async shared-memory pipeline (one barrier per K step).
 // Each operand tile is kept in shared memory in its global layout: "K-contiguous" (A plain, B transB)
 // as [BMN][32 + 4], "MN-contiguous" (A transA, B plain) as [32][BMN + 8]; the padding makes every
@@ -110,10 +110,15 @@ __device__ __forceinline__ void cp_async4(float *smem, const float *g, bool pred
 }
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
 template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
-__device__ __forceinline__ unsigned to_tf32(float x) {
-  unsigned r;
-  asm("cvt.rna.tf32.f32 %0, %1;\n" : "=r"(r) : "f"(x));
-  return r;
+// Round to TF32 (nearest, ties away, like cvt.rna) by adding half a TF32 ulp to the bits: the tensor cores
+// ignore the 13 low mantissa bits. One integer add instead of cvt.rna's three instructions; +-inf turn into
+// NaN (the only difference).
+__device__ __forceinline__ unsigned tf32_round(unsigned bits) { return bits + 0x1000u; }
+__device__ __forceinline__ unsigned to_tf32(float x) { return tf32_round(__float_as_uint(x)); }
+__device__ __forceinline__ void ldsm_x4(unsigned &r0, unsigned &r1, unsigned &r2, unsigned &r3, const float *p) {
+  const unsigned s = (unsigned)__cvta_generic_to_shared(p);
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(s));
 }
 
 template <int BMN> struct V2Tile {
@@ -165,7 +170,7 @@ template <int BMN, bool KC> __device__ __forceinline__ float v2_at(const float *
   return KC ? s[mn * V2Tile<BMN>::KC_LD + k] : s[k * V2Tile<BMN>::MC_LD + mn];
 }
 
-template <int BM, int BN, int WM_, int WN_, int S, bool TA, bool TB, bool VEC>
+template <int BM, int BN, int WM_, int WN_, int S, bool LDSM, bool TA, bool TB, bool VEC>
 __device__ __forceinline__ void v2_gemm(const float *A, const float *B, float *C, int M, int N, int K,
                                         long long sA, long long sB, long long sC, float alpha, float beta) {
   constexpr bool KCA = !TA, KCB = TB;
@@ -213,19 +218,38 @@ __device__ __forceinline__ void v2_gemm(const float *A, const float *B, float *C
 #pragma unroll
     for (int kk = 0; kk < V2_BK; kk += 8) {
       unsigned a[MT][4], b[NT][2];
+      // LDSM: a K-contiguous tile gives its fragments through ldmatrix (b16 8x8 = float 8x4: lane 4g+t gets
+      // (row g, col t) of each of the four matrices); an MN-contiguous one through single loads
 #pragma unroll
       for (int i = 0; i < MT; i++) {
         const int m = wm + i * 16 + g;
-        a[i][0] = to_tf32(v2_at<BM, KCA>(As, m, kk + t));
-        a[i][1] = to_tf32(v2_at<BM, KCA>(As, m + 8, kk + t));
-        a[i][2] = to_tf32(v2_at<BM, KCA>(As, m, kk + t + 4));
-        a[i][3] = to_tf32(v2_at<BM, KCA>(As, m + 8, kk + t + 4));
-      }
+        if (LDSM && KCA) {
+          ldsm_x4(a[i][0], a[i][1], a[i][2], a[i][3],
+                  As + (wm + i * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * V2Tile<BM>::KC_LD + kk + (lane >> 4) * 4);
 #pragma unroll
-      for (int j = 0; j < NT; j++) {
-        const int n = wn + j * 8 + g;
-        b[j][0] = to_tf32(v2_at<BN, KCB>(Bs, n, kk + t));
-        b[j][1] = to_tf32(v2_at<BN, KCB>(Bs, n, kk + t + 4));
+          for (int q = 0; q < 4; q++) a[i][q] = tf32_round(a[i][q]);
+        } else {
+          a[i][0] = to_tf32(v2_at<BM, KCA>(As, m, kk + t));
+          a[i][1] = to_tf32(v2_at<BM, KCA>(As, m + 8, kk + t));
+          a[i][2] = to_tf32(v2_at<BM, KCA>(As, m, kk + t + 4));
+          a[i][3] = to_tf32(v2_at<BM, KCA>(As, m + 8, kk + t + 4));
+        }
+      }
+      if (LDSM && KCB) {
+#pragma unroll
+        for (int j = 0; j < NT; j += 2) {
+          ldsm_x4(b[j][0], b[j][1], b[j + 1][0], b[j + 1][1],
+                  Bs + (wn + (j + (lane >> 4)) * 8 + (lane & 7)) * V2Tile<BN>::KC_LD + kk + ((lane >> 3) & 1) * 4);
+#pragma unroll
+          for (int q = 0; q < 2; q++) { b[j][q] = tf32_round(b[j][q]); b[j + 1][q] = tf32_round(b[j + 1][q]); }
+        }
+      } else {
+#pragma unroll
+        for (int j = 0; j < NT; j++) {
+          const int n = wn + j * 8 + g;
+          b[j][0] = to_tf32(v2_at<BN, KCB>(Bs, n, kk + t));
+          b[j][1] = to_tf32(v2_at<BN, KCB>(Bs, n, kk + t + 4));
+        }
       }
 #pragma unroll
       for (int i = 0; i < MT; i++)
@@ -262,22 +286,23 @@ __device__ __forceinline__ void v2_gemm(const float *A, const float *B, float *C
 }
 
 // Entry points mm2_<config>_<tA tB>_<v|s>; MatmulCuda.java holds the same table (tile, warps, stages -> shared memory).
-#define V2_ENTRY(CFG, BM, BN, WM_, WN_, S, TA, TB, VEC, SUF)                                               \
+#define V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, TA, TB, VEC, SUF)                                            \
   extern "C" __global__ void __launch_bounds__(32 * WM_ * WN_) mm2_##CFG##_##SUF(                        \
       const float *A, const float *B, float *C, int M, int N, int K, long long sA, long long sB,         \
       long long sC, float alpha, float beta) {                                                            \
-    v2_gemm<BM, BN, WM_, WN_, S, TA, TB, VEC>(A, B, C, M, N, K, sA, sB, sC, alpha, beta);                 \
+    v2_gemm<BM, BN, WM_, WN_, S, L, TA, TB, VEC>(A, B, C, M, N, K, sA, sB, sC, alpha, beta);              \
   }
-#define V2_ENTRIES(CFG, BM, BN, WM_, WN_, S)                                                                \
-  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, false, false, true, nn_v)                                              \
-  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, false, true, true, nt_v)                                               \
-  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, true, false, true, tn_v)                                               \
-  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, true, true, true, tt_v)                                                \
-  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, false, false, false, nn_s)                                             \
-  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, false, true, false, nt_s)                                              \
-  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, true, false, false, tn_s)                                              \
-  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, true, true, false, tt_s)
-V2_ENTRIES(128, 128, 128, 2, 2, 3)     // 4 warps of 64 x 64, 108 KB: two blocks per H100 multiprocessor
-V2_ENTRIES(128w8, 128, 128, 2, 4, 3)   // 8 warps of 64 x 32
-V2_ENTRIES(256, 128, 256, 2, 4, 3)     // 8 warps of 64 x 64, 162 KB: one block per multiprocessor
-V2_ENTRIES(64, 64, 64, 2, 2, 4)        // 4 warps of 32 x 32, 72 KB
+#define V2_ENTRIES(CFG, BM, BN, WM_, WN_, S, L)                                                             \
+  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, false, false, true, nn_v)                                           \
+  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, false, true, true, nt_v)                                            \
+  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, true, false, true, tn_v)                                            \
+  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, true, true, true, tt_v)                                             \
+  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, false, false, false, nn_s)                                          \
+  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, false, true, false, nt_s)                                           \
+  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, true, false, false, tn_s)                                           \
+  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, true, true, false, tt_s)
+V2_ENTRIES(128, 128, 128, 2, 2, 3, true)     // 4 warps of 64 x 64, 108 KB: two blocks per H100 multiprocessor
+V2_ENTRIES(128lds, 128, 128, 2, 2, 3, false) // the same with single-word fragment loads only (no ldmatrix)
+V2_ENTRIES(128w8, 128, 128, 2, 4, 3, true)   // 8 warps of 64 x 32
+V2_ENTRIES(256, 128, 256, 2, 4, 3, true)     // 8 warps of 64 x 64, 162 KB: one block per multiprocessor
+V2_ENTRIES(64, 64, 64, 2, 2, 4, true)        // 4 warps of 32 x 32, 72 KB

@@ -76,12 +76,12 @@ public final class MatmulCuda {
         private static int tileFloats(int bmn) { return Math.max(bmn * (BK + 4), BK * (bmn + 8)); }
     }
 
-    static final Config[] CONFIGS = {new Config("128", 128, 128, 128, 3), new Config("128w8", 128, 128, 256, 3),
+    static final Config[] CONFIGS = {new Config("128", 128, 128, 128, 3), new Config("128lds", 128, 128, 128, 3), new Config("128w8", 128, 128, 256, 3),
             new Config("256", 128, 256, 256, 3), new Config("64", 64, 64, 128, 4)};
 
     static Config config(String name) {
         for (Config c : CONFIGS) if (c.name.equals(name)) return c;
-        throw new IllegalArgumentException("kokoro.matmul.kernel: unknown kernel '" + name + "' (auto, wmma, 128, 128w8, 256, 64)");
+        throw new IllegalArgumentException("kokoro.matmul.kernel: unknown kernel '" + name + "' (auto, wmma, 128, 128lds, 128w8, 256, 64)");
     }
 
     /** 128×128 tiles once they give at least one block per multiprocessor, else 64×64 (more blocks in flight). */

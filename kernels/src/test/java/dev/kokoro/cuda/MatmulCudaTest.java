@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("gpu")
 class MatmulCudaTest {
     static final double TOL = 1e-3;  // TF32 operands
-    static final String[] VARIANTS = {"128", "128w8", "256", "64", "auto", "wmma"};
+    static final String[] VARIANTS = {"128", "128lds", "128w8", "256", "64", "auto", "wmma"};
 
     /** Reference C = alpha op(A) op(B) + beta C0 in float64; A/B batch strides sA/sB (0 broadcasts). */
     static double[] reference(double[] a, double[] b, double[] c0, int batch, int m, int n, int k, boolean ta, boolean tb,
@@ -105,7 +105,7 @@ class MatmulCudaTest {
             int bcast = batch > 1 ? r.nextInt(3) : 0;  // 1: A broadcast (sA = 0), 2: B broadcast
             long sA = bcast == 1 ? 0 : (long) m * k, sB = bcast == 2 ? 0 : (long) k * n;
             float alpha = r.nextBoolean() ? 1f : (float) (r.nextGaussian()), beta = switch (r.nextInt(3)) { case 0 -> 0f; case 1 -> 1f; default -> (float) r.nextGaussian(); };
-            String variant = new String[] {"128", "128w8", "256", "64"}[it % 4];
+            String variant = new String[] {"128", "128lds", "128w8", "256", "64"}[it % 5];
             double[] a = Gpu.f32(Gpu.randn(r, (int) ((sA == 0 ? 1 : batch) * (long) m * k), 1));
             double[] b = Gpu.f32(Gpu.randn(r, (int) ((sB == 0 ? 1 : batch) * (long) k * n), 1));
             double[] c0 = Gpu.f32(Gpu.randn(r, batch * m * n, 1));
@@ -124,7 +124,7 @@ class MatmulCudaTest {
     private static int pick(Random r, int[] dims) { return r.nextInt(4) == 0 ? 1 + r.nextInt(300) : dims[r.nextInt(dims.length)]; }
 
     @ParameterizedTest(name = "{0}: beta accumulate M={1}")
-    @CsvSource({"128, 70", "128, 128", "128w8, 130", "256, 70", "64, 70", "64, 128", "wmma, 70", "wmma, 128"})
+    @CsvSource({"128, 70", "128, 128", "128w8, 130", "128lds, 70", "256, 70", "64, 70", "64, 128", "wmma, 70", "wmma, 128"})
     void gemmAccumulatesWithAlphaBeta(String variant, int m) {
         Gpu.assumeGpu();
         Random r = new Random(m);
