@@ -92,7 +92,9 @@ matmul_tf32(const float *A, const float *B, float *C, int M, int N, int K, int t
 // fragment load (lane = 4 g + t reads (mn = g, k = t)) hit 32 distinct banks. VEC: every leading
 // dimension and batch stride of A and B is a multiple of 4 floats, so tiles move in 16-byte cp.async
 // chunks (zero-filled past the edges); otherwise 4-byte cp.async per element. Arguments as matmul_tf32
-// without the transpose flags (they select the entry point).
+// without the transpose flags (they select the entry point), plus the split-K pair (splits, kChunk): with
+// splits > 1, C is a workspace [batch * splits][M][N] of partial sums (beta = 0) that mm2_splitk_reduce
+// adds up into the real C; with splits = 1, kChunk >= K.
 #undef BM
 #undef BN
 #undef BK
@@ -172,7 +174,8 @@ template <int BMN, bool KC> __device__ __forceinline__ float v2_at(const float *
 
 template <int BM, int BN, int WM_, int WN_, int S, bool LDSM, bool TA, bool TB, bool VEC>
 __device__ __forceinline__ void v2_gemm(const float *A, const float *B, float *C, int M, int N, int K,
-                                        long long sA, long long sB, long long sC, float alpha, float beta) {
+                                        long long sA, long long sB, long long sC, float alpha, float beta,
+                                        int splits, int kChunk) {
   constexpr bool KCA = !TA, KCB = TB;
   constexpr int NTH = 32 * WM_ * WN_;
   constexpr int SA = V2Tile<BM>::FLOATS, SB = V2Tile<BN>::FLOATS;
@@ -182,9 +185,12 @@ __device__ __forceinline__ void v2_gemm(const float *A, const float *B, float *C
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
   const int wm = (warp / WN_) * WM, wn = (warp % WN_) * WN;
   const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
-  A += blockIdx.z * sA; B += blockIdx.z * sB; C += blockIdx.z * sC;
+  // split K: blockIdx.z = batch item * splits + part; part p sums k in [p kChunk, min(K, (p + 1) kChunk))
+  const int bz = blockIdx.z / splits, part = blockIdx.z - bz * splits;
+  A += bz * sA; B += bz * sB; C += blockIdx.z * sC;
   const long long lda = TA ? M : K, ldb = TB ? K : N;
-  const int KT = (K + V2_BK - 1) / V2_BK;
+  const int kBeg = part * kChunk, kEnd = min(K, kBeg + kChunk);
+  const int KT = (kEnd - kBeg + V2_BK - 1) / V2_BK;
 
   float acc[MT][NT][4];
 #pragma unroll
@@ -197,8 +203,8 @@ __device__ __forceinline__ void v2_gemm(const float *A, const float *B, float *C
 #pragma unroll
   for (int s = 0; s < S - 1; s++) {
     if (s < KT) {
-      v2_load<BM, NTH, KCA, VEC>(smem + s * (SA + SB), A, M, K, lda, m0, s * V2_BK, tid);
-      v2_load<BN, NTH, KCB, VEC>(smem + s * (SA + SB) + SA, B, N, K, ldb, n0, s * V2_BK, tid);
+      v2_load<BM, NTH, KCA, VEC>(smem + s * (SA + SB), A, M, kEnd, lda, m0, kBeg + s * V2_BK, tid);
+      v2_load<BN, NTH, KCB, VEC>(smem + s * (SA + SB) + SA, B, N, kEnd, ldb, n0, kBeg + s * V2_BK, tid);
     }
     cp_async_commit();
   }
@@ -209,8 +215,8 @@ __device__ __forceinline__ void v2_gemm(const float *A, const float *B, float *C
       const int nk = kt + S - 1;
       if (nk < KT) {
         float *st = smem + (nk % S) * (SA + SB);
-        v2_load<BM, NTH, KCA, VEC>(st, A, M, K, lda, m0, nk * V2_BK, tid);
-        v2_load<BN, NTH, KCB, VEC>(st + SA, B, N, K, ldb, n0, nk * V2_BK, tid);
+        v2_load<BM, NTH, KCA, VEC>(st, A, M, kEnd, lda, m0, kBeg + nk * V2_BK, tid);
+        v2_load<BN, NTH, KCB, VEC>(st + SA, B, N, kEnd, ldb, n0, kBeg + nk * V2_BK, tid);
       }
       cp_async_commit();
     }
@@ -289,8 +295,8 @@ __device__ __forceinline__ void v2_gemm(const float *A, const float *B, float *C
 #define V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, TA, TB, VEC, SUF)                                            \
   extern "C" __global__ void __launch_bounds__(32 * WM_ * WN_) mm2_##CFG##_##SUF(                        \
       const float *A, const float *B, float *C, int M, int N, int K, long long sA, long long sB,         \
-      long long sC, float alpha, float beta) {                                                            \
-    v2_gemm<BM, BN, WM_, WN_, S, L, TA, TB, VEC>(A, B, C, M, N, K, sA, sB, sC, alpha, beta);              \
+      long long sC, float alpha, float beta, int splits, int kChunk) {                                    \
+    v2_gemm<BM, BN, WM_, WN_, S, L, TA, TB, VEC>(A, B, C, M, N, K, sA, sB, sC, alpha, beta, splits, kChunk); \
   }
 #define V2_ENTRIES(CFG, BM, BN, WM_, WN_, S, L)                                                             \
   V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, false, false, true, nn_v)                                           \
@@ -306,3 +312,17 @@ V2_ENTRIES(128lds, 128, 128, 2, 2, 3, false) // the same with single-word fragme
 V2_ENTRIES(128w8, 128, 128, 2, 4, 3, true)   // 8 warps of 64 x 32
 V2_ENTRIES(256, 128, 256, 2, 4, 3, true)     // 8 warps of 64 x 64, 162 KB: one block per multiprocessor
 V2_ENTRIES(64, 64, 64, 2, 2, 4, true)        // 4 warps of 32 x 32, 72 KB
+
+// C[b][i] = sum_p W[b * splits + p][i] + beta C[b][i] over i < MN (C matrices sC apart; beta = 0 never reads C).
+extern "C" __global__ void mm2_splitk_reduce(const float *W, float *C, long long MN, int batch, int splits,
+                                             long long sC, float beta) {
+  const long long total = MN * batch;
+  for (long long x = blockIdx.x * (long long)blockDim.x + threadIdx.x; x < total; x += (long long)gridDim.x * blockDim.x) {
+    const long long b = x / MN, i = x - b * MN;
+    const float *w = W + b * splits * MN + i;
+    float s = 0.f;
+    for (int p = 0; p < splits; p++) s += w[p * MN];
+    float *c = C + b * sC + i;
+    *c = beta != 0.f ? s + beta * *c : s;
+  }
+}

@@ -4,7 +4,7 @@ import java.util.Random;
 
 /**
  * GPU timings of {@link MatmulCuda} at Kokoro's real shapes: the first kernel (wmma) beside mm2 (automatic
- * choice, and each configuration forced). CUDA events around each call after 5 warm-ups; median and min of the repeats;
+ * choice, timed twice to show the spread, and each configuration forced). CUDA events around each call after 5 warm-ups; median and min of the repeats;
  * TFLOP/s from the median (2·batch·M·N·K). Inputs are random (never zeros). The same shapes, in the same order,
  * are timed for torch.matmul by benchmarks/gpu/torch_matmul_bench.py.
  * Run: java -cp ... dev.kokoro.cuda.MatmulBench [repeats]
@@ -37,8 +37,8 @@ public final class MatmulBench {
         }
         CudaContext c = Cuda.context();
         System.out.println("device: " + c);
-        System.out.println("| shape | batch×M×N×K tA tB | wmma (old) TFLOP/s | mm2 auto TFLOP/s | mm2 128 | mm2 128lds | mm2 128w8 | mm2 256 | mm2 64 | auto median ms | auto min ms |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| shape | batch×M×N×K tA tB | wmma (old) TFLOP/s | mm2 auto TFLOP/s | auto again | auto plan | mm2 128 | mm2 128lds | mm2 128w8 | mm2 256 | mm2 64 | auto median ms | auto min ms |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         Random r = new Random(1);
         for (Object[] s : SHAPES) {
             int batch = (int) s[1], m = (int) s[2], n = (int) s[3], k = (int) s[4];
@@ -47,7 +47,7 @@ public final class MatmulBench {
             try (CudaTensor a = random(r, batch == 1 ? new int[] {ta ? k : m, ta ? m : k} : new int[] {batch, ta ? k : m, ta ? m : k});
                  CudaTensor b = random(r, batch == 1 ? new int[] {tb ? n : k, tb ? k : n} : new int[] {batch, tb ? n : k, tb ? k : n});
                  CudaTensor out = batch == 1 ? CudaTensor.empty(m, n) : CudaTensor.empty(batch, m, n)) {
-                String[] variants = {"wmma", "auto", "128", "128lds", "128w8", "256", "64"};
+                String[] variants = {"wmma", "auto", "auto", "128", "128lds", "128w8", "256", "64"};
                 double[] tf = new double[variants.length];
                 float[] auto = null;
                 for (int v = 0; v < variants.length; v++) {
@@ -62,8 +62,9 @@ public final class MatmulBench {
                         MatmulCuda.kernel = old;
                     }
                 }
-                System.out.printf("| %s | %d×%d×%d×%d %s %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.3f | %.3f |%n", s[0], batch, m, n, k, ta ? "T" : "N", tb ? "T" : "N",
-                        tf[0], tf[1], tf[2], tf[3], tf[4], tf[5], tf[6], auto[0], auto[1]);
+                MatmulCuda.Plan p = MatmulCuda.choose(m, n, k, batch, c.multiprocessorCount());
+                System.out.printf("| %s | %d×%d×%d×%d %s %s | %.1f | %.1f | %.1f | %s/%d | %.1f | %.1f | %.1f | %.1f | %.1f | %.3f | %.3f |%n", s[0], batch, m, n, k, ta ? "T" : "N", tb ? "T" : "N",
+                        tf[0], tf[1], tf[2], p.cfg().name(), p.splits(), tf[3], tf[4], tf[5], tf[6], tf[7], auto[0], auto[1]);
             }
         }
     }

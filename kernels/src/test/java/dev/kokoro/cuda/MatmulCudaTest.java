@@ -18,13 +18,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * MatmulCuda against a float64 host product (relative L2 ≤ 1e-3, TF32 operands) for every kernel variant:
- * every mm2 configuration (16-byte and 4-byte cp.async paths), the automatic choice and the first
+ * every mm2 configuration (16-byte and 4-byte cp.async paths, split K), the automatic choice and the first
  * (wmma) kernel. Outputs start poisoned (NaN), so an unwritten element fails.
  */
 @Tag("gpu")
 class MatmulCudaTest {
     static final double TOL = 1e-3;  // TF32 operands
-    static final String[] VARIANTS = {"128", "128lds", "128w8", "256", "64", "auto", "wmma"};
+    static final String[] VARIANTS = {"128", "128lds", "128w8", "256", "64", "128/4", "64/3", "auto", "wmma"};
 
     /** Reference C = alpha op(A) op(B) + beta C0 in float64; A/B batch strides sA/sB (0 broadcasts). */
     static double[] reference(double[] a, double[] b, double[] c0, int batch, int m, int n, int k, boolean ta, boolean tb,
@@ -60,7 +60,8 @@ class MatmulCudaTest {
                 "1, 512, 640, 1280, false, true", "1, 7, 1, 7, true, true", "1, 1, 1003, 33, false, false",
                 "1, 1003, 7, 130, true, false", "1, 130, 130, 1000, false, true", "2, 256, 132, 64, true, true",
                 "1, 260, 384, 1090, false, false", "1, 200, 300, 3270, false, false", "1, 129, 257, 33, false, true",
-                "1, 100, 200, 36, false, false", "1, 132, 68, 100, true, false", "3, 68, 260, 132, false, true"};
+                "1, 100, 200, 36, false, false", "1, 132, 68, 100, true, false", "3, 68, 260, 132, false, true",
+                "1, 130, 70, 2100, true, false", "2, 96, 40, 1500, true, false"};
         List<Arguments> out = new ArrayList<>();
         for (String v : VARIANTS)
             for (String c : cases) {
@@ -105,7 +106,7 @@ class MatmulCudaTest {
             int bcast = batch > 1 ? r.nextInt(3) : 0;  // 1: A broadcast (sA = 0), 2: B broadcast
             long sA = bcast == 1 ? 0 : (long) m * k, sB = bcast == 2 ? 0 : (long) k * n;
             float alpha = r.nextBoolean() ? 1f : (float) (r.nextGaussian()), beta = switch (r.nextInt(3)) { case 0 -> 0f; case 1 -> 1f; default -> (float) r.nextGaussian(); };
-            String variant = new String[] {"128", "128lds", "128w8", "256", "64"}[it % 5];
+            String variant = new String[] {"128", "128lds", "128w8", "256", "64", "128/3", "64/5", "256/2"}[it % 8];
             double[] a = Gpu.f32(Gpu.randn(r, (int) ((sA == 0 ? 1 : batch) * (long) m * k), 1));
             double[] b = Gpu.f32(Gpu.randn(r, (int) ((sB == 0 ? 1 : batch) * (long) k * n), 1));
             double[] c0 = Gpu.f32(Gpu.randn(r, batch * m * n, 1));
@@ -124,11 +125,11 @@ class MatmulCudaTest {
     private static int pick(Random r, int[] dims) { return r.nextInt(4) == 0 ? 1 + r.nextInt(300) : dims[r.nextInt(dims.length)]; }
 
     @ParameterizedTest(name = "{0}: beta accumulate M={1}")
-    @CsvSource({"128, 70", "128, 128", "128w8, 130", "128lds, 70", "256, 70", "64, 70", "64, 128", "wmma, 70", "wmma, 128"})
+    @CsvSource({"128, 70", "128, 128", "128w8, 130", "128lds, 70", "256, 70", "64, 70", "64, 128", "128/2, 70", "wmma, 70", "wmma, 128"})
     void gemmAccumulatesWithAlphaBeta(String variant, int m) {
         Gpu.assumeGpu();
         Random r = new Random(m);
-        int n = 45, k = 33;
+        int n = 45, k = 97;
         double[] a = Gpu.f32(Gpu.randn(r, m * k, 1)), b = Gpu.f32(Gpu.randn(r, k * n, 1)), c0 = Gpu.f32(Gpu.randn(r, m * n, 1));
         double[] c = reference(a, b, c0, 1, m, n, k, false, false, 0, 0, 0.5, 2);
         try (CudaTensor ga = Gpu.up(a, m, k); CudaTensor gb = Gpu.up(b, k, n); CudaTensor gc = Gpu.up(c0, m, n)) {
@@ -158,8 +159,10 @@ class MatmulCudaTest {
 
     @Test
     void tileChoice() {
-        assertEquals("64", MatmulCuda.choose(512, 768, 1, 132).name());
-        assertEquals("128", MatmulCuda.choose(8192, 1280, 1, 132).name());
+        assertEquals(new MatmulCuda.Plan(MatmulCuda.config("64"), 1), MatmulCuda.choose(512, 768, 640, 1, 132));
+        assertEquals(new MatmulCuda.Plan(MatmulCuda.config("128"), 1), MatmulCuda.choose(8192, 1280, 640, 1, 132));
+        assertEquals(new MatmulCuda.Plan(MatmulCuda.config("128"), 6), MatmulCuda.choose(1280, 640, 8192, 1, 132));
+        assertEquals(new MatmulCuda.Plan(MatmulCuda.config("128"), 4), MatmulCuda.plan("128/4"));
         assertTrue(MatmulCuda.config("128").smemBytes() <= 227 * 1024 / 2, "two 128-tile blocks fit an H100 multiprocessor");
         assertTrue(MatmulCuda.config("256").smemBytes() <= 227 * 1024, "a 128x256 block fits");
     }
