@@ -312,6 +312,8 @@ V2_ENTRIES(128lds, 128, 128, 2, 2, 3, false) // the same with single-word fragme
 V2_ENTRIES(128w8, 128, 128, 2, 4, 3, true)   // 8 warps of 64 x 32
 V2_ENTRIES(256, 128, 256, 2, 4, 3, true)     // 8 warps of 64 x 64, 162 KB: one block per multiprocessor
 V2_ENTRIES(64, 64, 64, 2, 2, 4, true)        // 4 warps of 32 x 32, 72 KB
+V2_ENTRIES(256s4, 128, 256, 2, 4, 4, true)  // 128 x 256 with 4 stages, 216 KB (experiment: fewer L2 bytes per flop)
+V2_ENTRIES(256t, 256, 128, 4, 2, 4, true)   // 256 x 128, 8 warps of 64 x 64, 4 stages, 216 KB (experiment)
 
 // C[b][i] = sum_p W[b * splits + p][i] + beta C[b][i] over i < MN (C matrices sC apart; beta = 0 never reads C).
 extern "C" __global__ void mm2_splitk_reduce(const float *W, float *C, long long MN, int batch, int splits,

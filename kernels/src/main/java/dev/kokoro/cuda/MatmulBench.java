@@ -7,7 +7,8 @@ import java.util.Random;
  * choice, timed twice to show the spread, and each configuration forced). CUDA events around each call after 5 warm-ups; median and min of the repeats;
  * TFLOP/s from the median (2·batch·M·N·K). Inputs are random (never zeros). The same shapes, in the same order,
  * are timed for torch.matmul by benchmarks/gpu/torch_matmul_bench.py.
- * Run: java -cp ... dev.kokoro.cuda.MatmulBench [repeats]
+ * Columns: TFLOP/s of each variant (a {@link MatmulCuda#kernel} value). Run:
+ * java -cp ... dev.kokoro.cuda.MatmulBench [repeats [shape-substring|all [variant,variant,...]]]
  */
 public final class MatmulBench {
     /** name, batch, M, N, K, transA, transB (1 = transposed). */
@@ -31,23 +32,25 @@ public final class MatmulBench {
 
     public static void main(String[] args) {
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        String only = args.length > 1 ? args[1] : null;  // a shape name substring: time only those shapes
+        String[] variants = args.length > 2 ? args[2].split(",") : new String[] {"wmma", "auto", "auto", "128", "128w8", "256", "256s4", "256t", "64"};
         if (!Cuda.isAvailable()) {
             System.out.println("no GPU: " + Cuda.unavailableReason());
             return;
         }
         CudaContext c = Cuda.context();
         System.out.println("device: " + c);
-        System.out.println("| shape | batch×M×N×K tA tB | wmma (old) TFLOP/s | mm2 auto TFLOP/s | auto again | auto plan | mm2 128 | mm2 128lds | mm2 128w8 | mm2 256 | mm2 64 | auto median ms | auto min ms |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| shape | batch×M×N×K tA tB | auto plan | " + String.join(" | ", variants) + " | [1] median ms | [1] min ms |");
+        System.out.println("|---|---|---|" + "---|".repeat(variants.length) + "---|---|");
         Random r = new Random(1);
         for (Object[] s : SHAPES) {
+            if (only != null && !only.equals("all") && !((String) s[0]).contains(only)) continue;
             int batch = (int) s[1], m = (int) s[2], n = (int) s[3], k = (int) s[4];
             boolean ta = (int) s[5] == 1, tb = (int) s[6] == 1;
             double flop = 2.0 * batch * m * n * k;
             try (CudaTensor a = random(r, batch == 1 ? new int[] {ta ? k : m, ta ? m : k} : new int[] {batch, ta ? k : m, ta ? m : k});
                  CudaTensor b = random(r, batch == 1 ? new int[] {tb ? n : k, tb ? k : n} : new int[] {batch, tb ? n : k, tb ? k : n});
                  CudaTensor out = batch == 1 ? CudaTensor.empty(m, n) : CudaTensor.empty(batch, m, n)) {
-                String[] variants = {"wmma", "auto", "auto", "128", "128lds", "128w8", "256", "64"};
                 double[] tf = new double[variants.length];
                 float[] auto = null;
                 for (int v = 0; v < variants.length; v++) {
@@ -57,14 +60,15 @@ public final class MatmulBench {
                         float[] t = ScanBench.time(c, reps, () -> MatmulCuda.gemm(a, b, out, m, n, k, ta, tb, batch,
                                 batch == 1 ? 0 : (long) m * k, batch == 1 ? 0 : (long) k * n, (long) m * n, 1f, 0f));
                         tf[v] = flop / (t[0] * 1e-3) / 1e12;
-                        if (v == 1) auto = t;
+                        if (v == Math.min(1, variants.length - 1)) auto = t;
                     } finally {
                         MatmulCuda.kernel = old;
                     }
                 }
                 MatmulCuda.Plan p = MatmulCuda.choose(m, n, k, batch, c.multiprocessorCount());
-                System.out.printf("| %s | %d×%d×%d×%d %s %s | %.1f | %.1f | %.1f | %s/%d | %.1f | %.1f | %.1f | %.1f | %.1f | %.3f | %.3f |%n", s[0], batch, m, n, k, ta ? "T" : "N", tb ? "T" : "N",
-                        tf[0], tf[1], tf[2], p.cfg().name(), p.splits(), tf[3], tf[4], tf[5], tf[6], tf[7], auto[0], auto[1]);
+                StringBuilder row = new StringBuilder(String.format("| %s | %d×%d×%d×%d %s %s | %s/%d |", s[0], batch, m, n, k, ta ? "T" : "N", tb ? "T" : "N", p.cfg().name(), p.splits()));
+                for (double x : tf) row.append(String.format(" %.1f |", x));
+                System.out.println(row + String.format(" %.3f | %.3f |", auto[0], auto[1]));
             }
         }
     }

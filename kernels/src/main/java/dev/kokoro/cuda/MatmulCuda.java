@@ -105,11 +105,12 @@ public final class MatmulCuda {
     }
 
     static final Config[] CONFIGS = {new Config("128", 128, 128, 128, 3), new Config("128lds", 128, 128, 128, 3), new Config("128w8", 128, 128, 256, 3),
-            new Config("256", 128, 256, 256, 3), new Config("64", 64, 64, 128, 4)};
+            new Config("256", 128, 256, 256, 3), new Config("64", 64, 64, 128, 4),
+            new Config("256s4", 128, 256, 256, 4), new Config("256t", 256, 128, 256, 4)};
 
     static Config config(String name) {
         for (Config c : CONFIGS) if (c.name.equals(name)) return c;
-        throw new IllegalArgumentException("kokoro.matmul.kernel: unknown kernel '" + name + "' (auto, wmma, 128, 128lds, 128w8, 256, 64)");
+        throw new IllegalArgumentException("kokoro.matmul.kernel: unknown kernel '" + name + "' (auto, wmma, 128, 128lds, 128w8, 256, 64, 256s4, 256t; NAME/SPLITS)");
     }
 
     /**

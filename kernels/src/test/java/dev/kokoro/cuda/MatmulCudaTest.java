@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("gpu")
 class MatmulCudaTest {
     static final double TOL = 1e-3;  // TF32 operands
-    static final String[] VARIANTS = {"128", "128lds", "128w8", "256", "64", "128/4", "64/3", "auto", "wmma"};
+    static final String[] VARIANTS = {"128", "128lds", "128w8", "256", "64", "256s4", "256t", "128/4", "64/3", "auto", "wmma"};
 
     /** Reference C = alpha op(A) op(B) + beta C0 in float64; A/B batch strides sA/sB (0 broadcasts). */
     static double[] reference(double[] a, double[] b, double[] c0, int batch, int m, int n, int k, boolean ta, boolean tb,
@@ -89,14 +89,14 @@ class MatmulCudaTest {
 
     /**
      * Random shapes (odd sizes 1, 7, 33, 130, 1000+ among them), transposes, batch with either operand
-     * broadcast, alpha/beta accumulation into a random C, for each mm2 configuration in turn: 60 draws.
+     * broadcast, alpha/beta accumulation into a random C, for each mm2 configuration in turn: 80 draws.
      */
     @Test
     void randomShapesTransposesBatchesAlphaBeta() {
         Gpu.assumeGpu();
         Random r = new Random(20261125);
         int[] dims = {1, 7, 33, 130, 1000, 1027, 5, 64, 128, 96, 257};
-        for (int it = 0; it < 60; it++) {
+        for (int it = 0; it < 80; it++) {
             int m = pick(r, dims), n = pick(r, dims), k = pick(r, dims);
             int batch = r.nextInt(4) == 0 ? 1 + r.nextInt(3) : 1;
             while ((long) batch * m * n * k > 40_000_000L) {  // keeps the float64 reference quick
@@ -106,7 +106,7 @@ class MatmulCudaTest {
             int bcast = batch > 1 ? r.nextInt(3) : 0;  // 1: A broadcast (sA = 0), 2: B broadcast
             long sA = bcast == 1 ? 0 : (long) m * k, sB = bcast == 2 ? 0 : (long) k * n;
             float alpha = r.nextBoolean() ? 1f : (float) (r.nextGaussian()), beta = switch (r.nextInt(3)) { case 0 -> 0f; case 1 -> 1f; default -> (float) r.nextGaussian(); };
-            String variant = new String[] {"128", "128lds", "128w8", "256", "64", "128/3", "64/5", "256/2"}[it % 8];
+            String variant = new String[] {"128", "128lds", "128w8", "256", "64", "128/3", "64/5", "256/2", "256s4", "256t"}[it % 10];
             double[] a = Gpu.f32(Gpu.randn(r, (int) ((sA == 0 ? 1 : batch) * (long) m * k), 1));
             double[] b = Gpu.f32(Gpu.randn(r, (int) ((sB == 0 ? 1 : batch) * (long) k * n), 1));
             double[] c0 = Gpu.f32(Gpu.randn(r, batch * m * n, 1));
@@ -164,6 +164,6 @@ class MatmulCudaTest {
         assertEquals(new MatmulCuda.Plan(MatmulCuda.config("128"), 6), MatmulCuda.choose(1280, 640, 8192, 1, 132));
         assertEquals(new MatmulCuda.Plan(MatmulCuda.config("128"), 4), MatmulCuda.plan("128/4"));
         assertTrue(MatmulCuda.config("128").smemBytes() <= 227 * 1024 / 2, "two 128-tile blocks fit an H100 multiprocessor");
-        assertTrue(MatmulCuda.config("256").smemBytes() <= 227 * 1024, "a 128x256 block fits");
+        for (MatmulCuda.Config c : MatmulCuda.CONFIGS) assertTrue(c.smemBytes() <= 227 * 1024, c + " fits an H100 multiprocessor");
     }
 }
