@@ -63,6 +63,101 @@ public final class Gemm {
         blocked(false, false, m, n, k, a, ao, lda, b, 0, 0, rowOff, c, co, ldc, accumulate);
     }
 
+    /** Rows of the convolution path's panels: the 6 × 2V kernel (an 8 × 2V one, 16 accumulators, ran 4× slower under C2). */
+    static final int CMR = MR;
+    /** k block of the convolution path: one packed B panel (KCC·NR floats) stays within a 32 KB L1. */
+    static final int KCC = Math.max(64, Math.min(384, 8192 / NR));
+
+    /**
+     * A convolution as one product, parallel over blocks of C's columns only:
+     * {@code C[m × n] = A[m × k] · B (+ bias[i] on row i)} with B[p][j] = b[rowStart[p] + shift[p] + j] where
+     * 0 ≤ shift[p] + j < len, else 0 (a row of B is a shifted, dilated view of one channel of the unpadded
+     * signal). A is packed once; each task then owns a block of columns and runs every k block on it,
+     * packing its B panels (zero-filled at the signal's ends) into an L1-sized buffer: one fork/join per
+     * call, C written once, no padded copy of the signal. C is overwritten.
+     */
+    static void f32Conv(int m, int n, int k, float[] a, int ao, int lda, float[] b, int[] rowStart, int[] shift, int len,
+                        float[] bias, float[] c, int co, int ldc, int maxColumns) {
+        if (m <= 0 || n <= 0) return;
+        int mPanels = ceil(m, CMR), kBlocks = ceil(k, KCC);
+        float[] ap = new float[mPanels * CMR * k];
+        // k block starting at p0 holds its panels at p0·mPanels·CMR + q·CMR·kc
+        Parallel.forRange(mPanels * kBlocks, (long) CMR * KCC, (lo, hi) -> {
+            for (int u = lo; u < hi; u++) {
+                int q = u % mPanels, p0 = (u / mPanels) * KCC, kc = Math.min(KCC, k - p0);
+                packAConv(a, ao, lda, m, p0, kc, q, ap, p0 * mPanels * CMR + q * CMR * kc);
+            }
+        });
+        int threads = Parallel.threads();
+        int panels = Math.max(2, Math.min(8, n / (4 * threads * NR)));
+        panels = Math.max(1, Math.min(panels, maxColumns / NR));
+        int tc = panels * NR, blocks = ceil(n, tc);
+        Parallel.forRange(blocks, 2L * m * k * tc, (lo, hi) -> {
+            Scratch sc = Scratch.acquire();
+            try {
+                float[] bp = sc.b(KCC * NR), edge = sc.edge(CMR * NR);
+                for (int blk = lo; blk < hi; blk++) {
+                    int j0 = blk * tc, nc = Math.min(tc, n - j0);
+                    for (int p0 = 0; p0 < k; p0 += KCC) {
+                        int kc = Math.min(KCC, k - p0), aBase = p0 * mPanels * CMR;
+                        boolean add = p0 > 0;
+                        for (int jj = 0; jj < nc; jj += NR) {
+                            int cols = Math.min(NR, nc - jj);
+                            packShifted(b, rowStart, shift, len, p0, kc, j0 + jj, cols, bp);
+                            for (int pm = 0; pm < mPanels; pm++) {
+                                int ii = pm * CMR, rows = Math.min(CMR, m - ii), aOff = aBase + pm * CMR * kc;
+                                if (rows == CMR && cols == NR) {
+                                    kernel(kc, ap, aOff, bp, 0, NR, c, co + ii * ldc + j0 + jj, ldc, add);
+                                } else {
+                                    kernel(kc, ap, aOff, bp, 0, NR, edge, 0, NR, false);
+                                    for (int r = 0; r < rows; r++) {
+                                        int ci = co + (ii + r) * ldc + j0 + jj;
+                                        for (int j = 0; j < cols; j++) c[ci + j] = add ? c[ci + j] + edge[r * NR + j] : edge[r * NR + j];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    if (bias != null)
+                        for (int i = 0; i < m; i++) {
+                            int ci = co + i * ldc + j0, j = 0;
+                            FloatVector bv = FloatVector.broadcast(S, bias[i]);
+                            for (; j + V <= nc; j += V) FloatVector.fromArray(S, c, ci + j).add(bv).intoArray(c, ci + j);
+                            for (; j < nc; j++) c[ci + j] += bias[i];
+                        }
+                }
+            } finally {
+                sc.release();
+            }
+        });
+    }
+
+    /** Panel of A rows q·CMR.. (zero past m), k range [p0, p0 + kc), laid out [kc][CMR] at base. */
+    private static void packAConv(float[] a, int ao, int lda, int m, int p0, int kc, int q, float[] ap, int base) {
+        int i0 = q * CMR, rows = Math.min(CMR, m - i0);
+        for (int r = 0; r < CMR; r++) {
+            if (r < rows) {
+                int src = ao + (i0 + r) * lda + p0;
+                for (int p = 0; p < kc; p++) ap[base + p * CMR + r] = a[src + p];
+            } else {
+                for (int p = 0; p < kc; p++) ap[base + p * CMR + r] = 0f;
+            }
+        }
+    }
+
+    /** bp[p·NR + x] = B[p0 + p][j + x] of {@link #f32Conv}'s shifted rows, zero outside the signal and past cols. */
+    private static void packShifted(float[] b, int[] rowStart, int[] shift, int len, int p0, int kc, int j, int cols, float[] bp) {
+        for (int p = 0; p < kc; p++) {
+            int s0 = shift[p0 + p] + j, src = rowStart[p0 + p] + s0, dst = p * NR;
+            if (cols == NR && s0 >= 0 && s0 + NR <= len) {
+                FloatVector.fromArray(S, b, src).intoArray(bp, dst);
+                FloatVector.fromArray(S, b, src + V).intoArray(bp, dst + V);
+            } else {
+                for (int x = 0; x < NR; x++) bp[dst + x] = x < cols && s0 + x >= 0 && s0 + x < len ? b[src + x] : 0f;
+            }
+        }
+    }
+
     /** The packed, register-blocked product; rowOff != null: B rows at b[rowOff[p] ..] (not transposed). */
     private static void blocked(boolean ta, boolean tb, int m, int n, int k, float[] a, int ao, int lda,
                                 float[] b, int bo, int ldb, int[] rowOff, float[] c, int co, int ldc, boolean accumulate) {
