@@ -92,11 +92,14 @@ public final class Gemm {
         int panels = Math.max(2, Math.min(8, n / (4 * threads * NR)));
         panels = Math.max(1, Math.min(panels, maxColumns / NR));
         int tc = panels * NR, blocks = ceil(n, tc);
-        Parallel.forRange(blocks, 2L * m * k * tc, (lo, hi) -> {
+        // few column blocks (short signals, many channels): rows of C are split too, each task packing its own B panels
+        int perGroup = ceil(mPanels, Math.min(mPanels, Math.max(1, ceil(4 * threads, blocks)))), rowGroups = ceil(mPanels, perGroup);
+        Parallel.forRange(blocks * rowGroups, 2L * Math.min(m, perGroup * CMR) * k * tc, (lo, hi) -> {
             Scratch sc = Scratch.acquire();
             try {
                 float[] bp = sc.b(KCC * NR), edge = sc.edge(CMR * NR);
-                for (int blk = lo; blk < hi; blk++) {
+                for (int task = lo; task < hi; task++) {
+                    int blk = task / rowGroups, pmLo = (task % rowGroups) * perGroup, pmHi = Math.min(mPanels, pmLo + perGroup);
                     int j0 = blk * tc, nc = Math.min(tc, n - j0);
                     for (int p0 = 0; p0 < k; p0 += KCC) {
                         int kc = Math.min(KCC, k - p0), aBase = p0 * mPanels * CMR;
@@ -104,7 +107,7 @@ public final class Gemm {
                         for (int jj = 0; jj < nc; jj += NR) {
                             int cols = Math.min(NR, nc - jj);
                             packShifted(b, rowStart, shift, len, p0, kc, j0 + jj, cols, bp);
-                            for (int pm = 0; pm < mPanels; pm++) {
+                            for (int pm = pmLo; pm < pmHi; pm++) {
                                 int ii = pm * CMR, rows = Math.min(CMR, m - ii), aOff = aBase + pm * CMR * kc;
                                 if (rows == CMR && cols == NR) {
                                     kernel(kc, ap, aOff, bp, 0, NR, c, co + ii * ldc + j0 + jj, ldc, add);
@@ -119,7 +122,7 @@ public final class Gemm {
                         }
                     }
                     if (bias != null)
-                        for (int i = 0; i < m; i++) {
+                        for (int i = pmLo * CMR, iEnd = Math.min(m, pmHi * CMR); i < iEnd; i++) {
                             int ci = co + i * ldc + j0, j = 0;
                             FloatVector bv = FloatVector.broadcast(S, bias[i]);
                             for (; j + V <= nc; j += V) FloatVector.fromArray(S, c, ci + j).add(bv).intoArray(c, ci + j);
