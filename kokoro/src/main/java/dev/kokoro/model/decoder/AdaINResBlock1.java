@@ -1,6 +1,5 @@
 package dev.kokoro.model.decoder;
 
-import dev.kokoro.engine.Activations;
 import dev.kokoro.engine.Tensor;
 import dev.kokoro.model.nn.AdaIN1d;
 import dev.kokoro.model.nn.Conv1d;
@@ -44,11 +43,9 @@ public final class AdaINResBlock1 extends Module {
     /** x [B, C, T], s [B, style] → [B, C, T]. */
     public Tensor forward(Tensor x, Tensor s) {
         for (int i = 0; i < convs1.size(); i++) {
-            Tensor xt = adain1.get(i).forward(x, s);
-            xt = Activations.snake(xt, alpha1.get(i));
+            Tensor xt = adain1.get(i).forwardSnake(x, s, alpha1.get(i));
             xt = convs1.get(i).forward(xt);
-            xt = adain2.get(i).forward(xt, s);
-            xt = Activations.snake(xt, alpha2.get(i));
+            xt = adain2.get(i).forwardSnake(xt, s, alpha2.get(i));
             xt = convs2.get(i).forward(xt);
             x = xt.add(x);
         }

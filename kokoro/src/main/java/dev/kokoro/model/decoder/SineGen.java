@@ -1,9 +1,11 @@
 package dev.kokoro.model.decoder;
 
+import dev.kokoro.engine.Autograd;
 import dev.kokoro.engine.DType;
 import dev.kokoro.engine.Elementwise;
 import dev.kokoro.engine.Indexing;
 import dev.kokoro.engine.MathOps;
+import dev.kokoro.engine.Parallel;
 import dev.kokoro.engine.Resample;
 import dev.kokoro.engine.Tensor;
 import java.util.SplittableRandom;
@@ -55,6 +57,70 @@ public final class SineGen {
             out = out.add(amp.mul(Tensor.randn(rng, f0.dtype, sines.shape())));
         }
         return out.transpose(1, 2);
+    }
+
+    /**
+     * SourceModuleHnNSF's output without autograd, for float64 f0 [B, L, 1]: tanh(Σₕ wₕ · sineₕ + bias)
+     * → [B, L, 1], the same arithmetic as {@link #forward} followed by linear and tanh, in three passes
+     * over [B, H, L] instead of about fifteen: the phases (the same Resample and cumsum ops), then one
+     * parallel pass of sin, voicing, noise, the H → 1 merge and tanh. Draws the same random numbers in
+     * the same order (the Gaussian's uniforms serially, their Box-Muller transform in parallel).
+     */
+    public Tensor mergedNoGrad(Tensor f0, double[] w, double bias) {
+        if (f0.dtype != DType.F64 || f0.dim() != 3 || f0.size(2) != 1 || w.length != dim())
+            throw new IllegalArgumentException(String.format("SineGen.mergedNoGrad: f0 %s %s (want float64 [B, L, 1]), %d weights for %d harmonics",
+                    f0.dtype, java.util.Arrays.toString(f0.shape()), w.length, dim()));
+        return Autograd.noGrad(() -> {
+            int b = f0.size(0), len = f0.size(1), h = dim();
+            double[] f = f0.contiguous().f64();
+            Tensor rad = Tensor.zeros(DType.F64, b, h, len);
+            double[] rd = rad.f64();
+            Parallel.forRange(b * h, 4L * len, (lo, hi) -> {
+                for (int r = lo; r < hi; r++) {
+                    int bi = r / h, o = r * len, fo = bi * len;
+                    double harm = r % h + 1;
+                    for (int t = 0; t < len; t++) {
+                        double v = f[fo + t] * harm / samplingRate;
+                        rd[o + t] = v - Math.floor(v);
+                    }
+                }
+            });
+            if (rng != null)
+                for (int i = 0; i < b; i++)
+                    for (int j = 1; j < h; j++) rd[(i * h + j) * len] += rng.nextDouble();
+            Tensor down = Resample.linear1dScale(rad, 1.0 / upsampleScale);
+            Tensor phase = Indexing.cumsum(down, 2).mul(2).mul(Math.PI);
+            double[] up = Resample.linear1dScale(phase.mul(upsampleScale), upsampleScale).contiguous().f64();
+            double[] u = null;
+            if (rng != null) { // Tensor.randn's draws: two uniforms per value, values in [B, H, L] order
+                u = new double[2 * b * h * len];
+                for (int i = 0; i < u.length; i++) u[i] = rng.nextDouble();
+            }
+            double[] uni = u;
+            Tensor out = Tensor.zeros(DType.F64, b, len, 1);
+            double[] od = out.f64();
+            int chunk = 4096, chunks = (len + chunk - 1) / chunk;
+            Parallel.forRange(b * chunks, 40L * h * chunk, (lo, hi) -> {
+                for (int q = lo; q < hi; q++) {
+                    int bi = q / chunks, t0 = (q % chunks) * chunk, t1 = Math.min(len, t0 + chunk);
+                    for (int t = t0; t < t1; t++) {
+                        double uv = f[bi * len + t] > voicedThreshold ? 1 : 0;
+                        double amp = uv * noiseStd + (1 - uv) * sineAmp / 3, s = 0;
+                        for (int j = 0; j < h; j++) {
+                            int i = (bi * h + j) * len + t;
+                            double v = Math.sin(up[i]) * sineAmp * uv;
+                            if (uni != null) {
+                                double u1 = uni[2 * i], u2 = uni[2 * i + 1];
+                                v = v + amp * (Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2));
+                            }
+                            s += v * w[j];
+                        }
+                        od[bi * len + t] = Math.tanh(s + bias);
+                    }
+                }
+            });
+            return out;
+        });
     }
 
     /** (f0 > threshold) as 0/1, not differentiable. */
