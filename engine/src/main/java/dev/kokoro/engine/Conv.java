@@ -55,6 +55,41 @@ public final class Conv {
         }, x, w, bias);
     }
 
+    /**
+     * Inference: {@code out (+)= conv1d(x, w, bias, ...)} into a given contiguous output [B, Cout, Tout] of
+     * x's dtype, recording nothing (no input may require grad while recording is on). The float32
+     * stride-1 convolutions of 16+ channels write (or add) straight from the GEMM; others compute
+     * conv1d and copy or add it in. out must not share storage with x.
+     */
+    public static void conv1dInto(Tensor out, boolean accumulate, Tensor x, Tensor w, Tensor bias, int stride, int padding, int dilation, int groups) {
+        Tensor.check(!Autograd.needsGrad(x, w, bias), "conv1dInto: an input requires grad (use conv1d)");
+        int b = x.shape[0], cout = w.shape[0], k = w.shape[2], cin = x.shape[1], t = x.shape[2];
+        int tOut = (t + 2 * padding - dilation * (k - 1) - 1) / stride + 1;
+        Tensor.check(out.dim() == 3 && out.shape[0] == b && out.shape[1] == cout && out.shape[2] == tOut && out.dtype == x.dtype
+                        && out.isContiguous() && out.offset == 0 && out.numel() == (out.dtype == DType.F32 ? out.f.length : out.d.length),
+                "conv1dInto: output %s %s for input %s, weight %s (want a whole contiguous [%d, %d, %d])",
+                out.dtype, Arrays.toString(out.shape), Arrays.toString(x.shape), Arrays.toString(w.shape), b, cout, tOut);
+        Geometry geo = new Geometry(b, groups, cout / groups, cin / groups, k, tOut, t, stride, padding, dilation);
+        if (x.dtype == DType.F32 && x.dim() == 3 && w.dim() == 3 && groups > 0 && cin % groups == 0 && cout % groups == 0
+                && w.shape[1] == cin / groups && t + 2 * padding - dilation * (k - 1) - 1 >= 0 && geo.shifted() && !geo.direct()) {
+            checkArgs("conv1dInto", x, w, bias, stride, padding, dilation, groups, cout);
+            float[] xs = x.contiguous().f, ws = w.contiguous().f, bs = bias == null ? null : bias.contiguous().f;
+            for (int g = 0; g < groups; g++) {
+                float[] gb = bs == null ? null : Arrays.copyOfRange(bs, g * geo.cs(), (g + 1) * geo.cs());
+                for (int i = 0; i < b; i++) geo.shifted32(out.f, ws, xs, g, i, gb, accumulate);
+            }
+            return;
+        }
+        Tensor y = conv1d(x, w, bias, stride, padding, dilation, groups);
+        int n = y.numel();
+        Parallel.forRange(n, 1, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                if (out.dtype == DType.F32) out.f[i] = accumulate ? out.f[i] + y.f[i] : y.f[i];
+                else out.d[i] = accumulate ? out.d[i] + y.d[i] : y.d[i];
+            }
+        });
+    }
+
     /** F.conv_transpose1d: x [B, Cin, T], w [Cin, Cout/groups, K], bias [Cout] or null. */
     public static Tensor convTranspose1d(Tensor x, Tensor w, Tensor bias, int stride, int padding, int outputPadding, int groups, int dilation) {
         Tensor.check(x.dim() == 3 && w.dim() == 3, "conv_transpose1d: input %s, weight %s (want [B, Cin, T] and [Cin, Cout/groups, K])",
@@ -198,7 +233,9 @@ public final class Conv {
          * so the whole conv is one product of depth cl·k, parallel over blocks of S's columns. bias (this
          * group's cs values, or null) is added on the way.
          */
-        void shifted32(float[] s, float[] w, float[] l, int g, int b, float[] bias) {
+        void shifted32(float[] s, float[] w, float[] l, int g, int b, float[] bias) { shifted32(s, w, l, g, b, bias, false); }
+
+        void shifted32(float[] s, float[] w, float[] l, int g, int b, float[] bias, boolean accumulate) {
             int lo = lOff(b, g);
             int[] rowStart = new int[cl * k], shift = new int[cl * k];
             for (int c = 0; c < cl; c++)
@@ -206,7 +243,7 @@ public final class Conv {
                     rowStart[c * k + kk] = lo + c * tl;
                     shift[c * k + kk] = kk * dilation - padding;
                 }
-            Gemm.f32Conv(cs, ts, cl * k, w, wOff(g), rows(), l, rowStart, shift, tl, bias, s, sOff(b, g), ts, Math.max(32, shiftedChunk / cs));
+            Gemm.f32Conv(cs, ts, cl * k, w, wOff(g), rows(), l, rowStart, shift, tl, bias, s, sOff(b, g), ts, Math.max(32, shiftedChunk / cs), accumulate);
         }
 
         /**

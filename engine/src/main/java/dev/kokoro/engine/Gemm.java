@@ -74,10 +74,10 @@ public final class Gemm {
      * 0 ≤ shift[p] + j < len, else 0 (a row of B is a shifted, dilated view of one channel of the unpadded
      * signal). A is packed once; each task then owns a block of columns and runs every k block on it,
      * packing its B panels (zero-filled at the signal's ends) into an L1-sized buffer: one fork/join per
-     * call, C written once, no padded copy of the signal. C is overwritten.
+     * call, C written once, no padded copy of the signal. C is overwritten, or added to with accumulate.
      */
     static void f32Conv(int m, int n, int k, float[] a, int ao, int lda, float[] b, int[] rowStart, int[] shift, int len,
-                        float[] bias, float[] c, int co, int ldc, int maxColumns) {
+                        float[] bias, float[] c, int co, int ldc, int maxColumns, boolean accumulate) {
         if (m <= 0 || n <= 0) return;
         int mPanels = ceil(m, CMR), kBlocks = ceil(k, KCC);
         float[] ap = new float[mPanels * CMR * k];
@@ -103,7 +103,7 @@ public final class Gemm {
                     int j0 = blk * tc, nc = Math.min(tc, n - j0);
                     for (int p0 = 0; p0 < k; p0 += KCC) {
                         int kc = Math.min(KCC, k - p0), aBase = p0 * mPanels * CMR;
-                        boolean add = p0 > 0;
+                        boolean add = accumulate || p0 > 0;
                         for (int jj = 0; jj < nc; jj += NR) {
                             int cols = Math.min(NR, nc - jj);
                             packShifted(b, rowStart, shift, len, p0, kc, j0 + jj, cols, bp);
@@ -368,20 +368,23 @@ public final class Gemm {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z,
                 c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-        for (int p = 0; p < kc; p++, aOff += MR, bOff += ldbp) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bOff);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bOff + V);
-            FloatVector x = FloatVector.broadcast(S, ap[aOff]);
+        // indices linear in the loop counter, so C2 can hoist the range checks out of the loop
+        // (separately incremented offsets kept a compare and branch per load, stealing FMA ports on Intel)
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p * MR, bi = bOff + p * ldbp;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + V);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, ap[aOff + 1]);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, ap[aOff + 2]);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, ap[aOff + 3]);
+            x = FloatVector.broadcast(S, ap[ai + 3]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, ap[aOff + 4]);
+            x = FloatVector.broadcast(S, ap[ai + 4]);
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, ap[aOff + 5]);
+            x = FloatVector.broadcast(S, ap[ai + 5]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
         }
         store(c00, c01, c, ci, add);

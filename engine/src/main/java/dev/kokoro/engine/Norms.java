@@ -79,6 +79,28 @@ public final class Norms {
         if (x.dtype != DType.F32 || x.dim() != 3 || alpha.numel() != x.shape[1]
                 || Autograd.needsGrad(x, s, fcWeight, fcBias, normWeight, normBias, alpha))
             return Activations.snake(adaIN1d(x, s, fcWeight, fcBias, normWeight, normBias, eps), alpha);
+        Tensor out = Tensor.zeros(DType.F32, x.shape);
+        snakeInto(out, x, s, fcWeight, fcBias, normWeight, normBias, eps, alpha);
+        return out;
+    }
+
+    /**
+     * Inference: {@link #adaIN1dSnake}'s float32 fused pass written into a given whole contiguous float32
+     * tensor of x's shape (not sharing storage with x); records nothing.
+     */
+    public static void adaIN1dSnakeInto(Tensor out, Tensor x, Tensor s, Tensor fcWeight, Tensor fcBias, Tensor normWeight, Tensor normBias,
+                                        double eps, Tensor alpha) {
+        Tensor.check(x.dtype == DType.F32 && x.dim() == 3 && alpha.numel() == x.shape[1]
+                        && !Autograd.needsGrad(x, s, fcWeight, fcBias, normWeight, normBias, alpha),
+                "adaIN1dSnakeInto: float32 x [B, C, T] with C alphas and nothing requiring grad, got %s %s, alpha %s",
+                x.dtype, Arrays.toString(x.shape), Arrays.toString(alpha.shape));
+        Tensor.check(out.dtype == DType.F32 && Arrays.equals(out.shape, x.shape) && out.isContiguous() && out.offset == 0
+                && out.f.length == out.numel(), "adaIN1dSnakeInto: output %s %s for x %s", out.dtype, Arrays.toString(out.shape), Arrays.toString(x.shape));
+        snakeInto(out, x, s, fcWeight, fcBias, normWeight, normBias, eps, alpha);
+    }
+
+    private static void snakeInto(Tensor out, Tensor x, Tensor s, Tensor fcWeight, Tensor fcBias, Tensor normWeight, Tensor normBias,
+                                  double eps, Tensor alpha) {
         int b = x.shape[0], c = x.shape[1], len = x.shape[2];
         checkAffine("adaIN1d", x, normWeight, c);
         checkAffine("adaIN1d", x, normBias, c);
@@ -87,8 +109,7 @@ public final class Norms {
         float[] scale = (normWeight == null ? g1 : g1.mul(normWeight.reshape(1, c))).contiguous().f32();
         float[] shift = (normBias == null ? beta : g1.mul(normBias.reshape(1, c)).add(beta)).contiguous().f32();
         float[] xs = x.contiguous().f32(), al = alpha.contiguous().f32();
-        Tensor out = Tensor.zeros(DType.F32, x.shape);
-        float[] o = out.f32();
+        float[] o = out.f;
         Parallel.forRange(b * c, 22L * len, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 int off = r * len;
@@ -96,7 +117,6 @@ public final class Norms {
                 affineSnakeRow32(xs, o, off, len, (float) m, (float) (rs * scale[r]), shift[r], al[r % c]);
             }
         });
-        return out;
     }
 
     /** o = snake((x − m)·k + c0, a), each step rounded as rowNorm's affine and Activations.snake round it. */

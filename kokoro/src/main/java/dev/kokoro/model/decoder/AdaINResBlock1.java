@@ -1,5 +1,7 @@
 package dev.kokoro.model.decoder;
 
+import dev.kokoro.engine.Autograd;
+import dev.kokoro.engine.DType;
 import dev.kokoro.engine.Tensor;
 import dev.kokoro.model.nn.AdaIN1d;
 import dev.kokoro.model.nn.Conv1d;
@@ -40,8 +42,12 @@ public final class AdaINResBlock1 extends Module {
         return (kernel * dilation - dilation) / 2;
     }
 
+    /** false: always the op-by-op path (tests compare the two). */
+    public boolean fused = true;
+
     /** x [B, C, T], s [B, style] → [B, C, T]. */
     public Tensor forward(Tensor x, Tensor s) {
+        if (fused && x.dtype == DType.F32 && !Autograd.needsGrad(x, s) && !paramsNeedGrad()) return forwardInference(x, s);
         for (int i = 0; i < convs1.size(); i++) {
             Tensor xt = adain1.get(i).forwardSnake(x, s, alpha1.get(i));
             xt = convs1.get(i).forward(xt);
@@ -50,6 +56,28 @@ public final class AdaINResBlock1 extends Module {
             x = xt.add(x);
         }
         return x;
+    }
+
+    /**
+     * The same computation without autograd and with three arrays instead of about fifteen: the residual
+     * sum accumulates in a copy of x (convs2 add into it from the GEMM), two scratch arrays take the
+     * AdaIN+Snake outputs and convs1's output.
+     */
+    private Tensor forwardInference(Tensor x, Tensor s) {
+        Tensor acc = x.copy(), t1 = Tensor.zeros(DType.F32, x.shape()), t2 = Tensor.zeros(DType.F32, x.shape());
+        for (int i = 0; i < convs1.size(); i++) {
+            adain1.get(i).forwardSnakeInto(t1, acc, s, alpha1.get(i));
+            convs1.get(i).forwardInto(t2, false, t1);
+            adain2.get(i).forwardSnakeInto(t1, t2, s, alpha2.get(i));
+            convs2.get(i).forwardInto(acc, true, t1);
+        }
+        return acc;
+    }
+
+    private boolean paramsNeedGrad() {
+        if (!Autograd.enabled()) return false;
+        for (Param p : namedParams().values()) if (p.get().requiresGrad()) return true;
+        return false;
     }
 
     /** nn.ParameterList of Snake alphas, each [1, C, 1], initialised to ones. */
