@@ -90,6 +90,9 @@ public final class Gemm {
         });
         int threads = Parallel.threads();
         int panels = Math.max(2, Math.min(8, n / (4 * threads * NR)));
+        // columns too few to feed the threads anyway (short signals): wide blocks, so that A streams
+        // through fewer times, and rows of C split below
+        if (ceil(n, panels * NR) < threads) panels = Math.min(8, ceil(n, NR));
         panels = Math.max(1, Math.min(panels, maxColumns / NR));
         int tc = panels * NR, blocks = ceil(n, tc);
         // few column blocks (short signals, many channels): rows of C are split too, each task packing its own B panels
