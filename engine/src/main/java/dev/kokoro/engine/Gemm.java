@@ -40,7 +40,68 @@ public final class Gemm {
             small(ta, tb, m, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
             return;
         }
+        if (tb && !ta && dotPath && m <= 256 && k >= 256) {
+            dots(m, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
+            return;
+        }
         blocked(ta, tb, m, n, k, a, ao, lda, b, bo, ldb, null, c, co, ldc, accumulate);
+    }
+
+    /** Tests and benchmarks switch {@link #dots} off. */
+    static boolean dotPath = true;
+
+    /**
+     * {@code C (+)= A · Bᵀ} for few rows of A (nn.Linear on a sequence: B is the weight, [n, k] row-major):
+     * blocks of 2 rows of A × 4 rows of B as 8 vector dot products over k, both read in place, so the
+     * weight streams once with no packing (packing it transposed cost as much as the product here).
+     * Parallel over blocks of B's rows.
+     */
+    private static void dots(int m, int n, int k, float[] a, int ao, int lda, float[] b, int bo, int ldb,
+                             float[] c, int co, int ldc, boolean accumulate) {
+        int jBlocks = ceil(n, 4);
+        Parallel.forRange(jBlocks, 2L * m * 4 * k, (lo, hi) -> {
+            float[] r = new float[8];
+            for (int jb = lo; jb < hi; jb++) {
+                int j0 = jb * 4, nj = Math.min(4, n - j0);
+                for (int i0 = 0; i0 < m; i0 += 2) {
+                    int ni = Math.min(2, m - i0);
+                    dot2x4(k, a, ao + i0 * lda, ni > 1 ? lda : 0, b, bo + j0 * ldb, ldb, nj, r);
+                    for (int i = 0; i < ni; i++)
+                        for (int j = 0; j < nj; j++) {
+                            int ci = co + (i0 + i) * ldc + j0 + j;
+                            c[ci] = accumulate ? c[ci] + r[i * 4 + j] : r[i * 4 + j];
+                        }
+                }
+            }
+        });
+    }
+
+    /** r[i·4 + j] = Σ_p A[i][p]·B[j][p] for 2 rows of A (second at a0 + lda2; lda2 0 repeats the first) and nj ≤ 4 rows of B. */
+    private static void dot2x4(int k, float[] a, int a0, int lda2, float[] b, int b0, int ldb, int nj, float[] r) {
+        int b1 = b0 + (nj > 1 ? ldb : 0), b2 = b0 + (nj > 2 ? 2 * ldb : 0), b3 = b0 + (nj > 3 ? 3 * ldb : 0), a1 = a0 + lda2;
+        FloatVector z = FloatVector.zero(S);
+        FloatVector s00 = z, s01 = z, s02 = z, s03 = z, s10 = z, s11 = z, s12 = z, s13 = z;
+        int up = k - k % V;
+        for (int p = 0; p < up; p += V) {
+            FloatVector x0 = FloatVector.fromArray(S, a, a0 + p), x1 = FloatVector.fromArray(S, a, a1 + p);
+            FloatVector w = FloatVector.fromArray(S, b, b0 + p);
+            s00 = x0.fma(w, s00); s10 = x1.fma(w, s10);
+            w = FloatVector.fromArray(S, b, b1 + p);
+            s01 = x0.fma(w, s01); s11 = x1.fma(w, s11);
+            w = FloatVector.fromArray(S, b, b2 + p);
+            s02 = x0.fma(w, s02); s12 = x1.fma(w, s12);
+            w = FloatVector.fromArray(S, b, b3 + p);
+            s03 = x0.fma(w, s03); s13 = x1.fma(w, s13);
+        }
+        r[0] = s00.reduceLanes(VectorOperators.ADD); r[1] = s01.reduceLanes(VectorOperators.ADD);
+        r[2] = s02.reduceLanes(VectorOperators.ADD); r[3] = s03.reduceLanes(VectorOperators.ADD);
+        r[4] = s10.reduceLanes(VectorOperators.ADD); r[5] = s11.reduceLanes(VectorOperators.ADD);
+        r[6] = s12.reduceLanes(VectorOperators.ADD); r[7] = s13.reduceLanes(VectorOperators.ADD);
+        for (int p = up; p < k; p++) {
+            float x0 = a[a0 + p], x1 = a[a1 + p];
+            r[0] += x0 * b[b0 + p]; r[1] += x0 * b[b1 + p]; r[2] += x0 * b[b2 + p]; r[3] += x0 * b[b3 + p];
+            r[4] += x1 * b[b0 + p]; r[5] += x1 * b[b1 + p]; r[6] += x1 * b[b2 + p]; r[7] += x1 * b[b3 + p];
+        }
     }
 
     /**
