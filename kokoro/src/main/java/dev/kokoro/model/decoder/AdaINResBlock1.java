@@ -47,7 +47,15 @@ public final class AdaINResBlock1 extends Module {
 
     /** x [B, C, T], s [B, style] → [B, C, T]. */
     public Tensor forward(Tensor x, Tensor s) {
-        if (fused && x.dtype == DType.F32 && !Autograd.needsGrad(x, s) && !paramsNeedGrad()) return forwardInference(x, s);
+        return forward(x, s, null);
+    }
+
+    /**
+     * As {@link #forward(Tensor, Tensor)}; scratch (null, or two float32 tensors of x's shape that the
+     * caller lends to several blocks in turn) is used by the inference path instead of fresh arrays.
+     */
+    public Tensor forward(Tensor x, Tensor s, Tensor[] scratch) {
+        if (inference(x, s)) return forwardInference(x, s, scratch);
         for (int i = 0; i < convs1.size(); i++) {
             Tensor xt = adain1.get(i).forwardSnake(x, s, alpha1.get(i));
             xt = convs1.get(i).forward(xt);
@@ -63,8 +71,11 @@ public final class AdaINResBlock1 extends Module {
      * sum accumulates in a copy of x (convs2 add into it from the GEMM), two scratch arrays take the
      * AdaIN+Snake outputs and convs1's output.
      */
-    private Tensor forwardInference(Tensor x, Tensor s) {
-        Tensor acc = x.copy(), t1 = Tensor.zeros(DType.F32, x.shape()), t2 = Tensor.zeros(DType.F32, x.shape());
+    private Tensor forwardInference(Tensor x, Tensor s, Tensor[] scratch) {
+        boolean lent = scratch != null && scratch.length == 2 && scratch[0] != null && scratch[1] != null
+                && java.util.Arrays.equals(scratch[0].shape(), x.shape()) && java.util.Arrays.equals(scratch[1].shape(), x.shape());
+        Tensor acc = x.copy();
+        Tensor t1 = lent ? scratch[0] : Tensor.zeros(DType.F32, x.shape()), t2 = lent ? scratch[1] : Tensor.zeros(DType.F32, x.shape());
         for (int i = 0; i < convs1.size(); i++) {
             adain1.get(i).forwardSnakeInto(t1, acc, s, alpha1.get(i));
             convs1.get(i).forwardInto(t2, false, t1);
@@ -72,6 +83,11 @@ public final class AdaINResBlock1 extends Module {
             convs2.get(i).forwardInto(acc, true, t1);
         }
         return acc;
+    }
+
+    /** True when forward takes the inference path (float32, fused on, nothing to record). */
+    public boolean inference(Tensor x, Tensor s) {
+        return fused && x.dtype == DType.F32 && !Autograd.needsGrad(x, s) && !paramsNeedGrad();
     }
 
     private boolean paramsNeedGrad() {

@@ -97,7 +97,10 @@ public final class Generator extends Module {
             x = Activations.leakyRelu(x, 0.1);
             Tensor xSource = noiseConvs.get(i).forward(har);
             put(trace, "noise_convs." + i, xSource);
-            xSource = noiseRes.get(i).forward(xSource, s);
+            // the inference path of the stage's blocks shares two scratch arrays (no fresh 22 MB arrays per block)
+            Tensor[] scratch = noiseRes.get(i).inference(xSource, s)
+                    ? new Tensor[]{Tensor.zeros(DType.F32, xSource.shape()), Tensor.zeros(DType.F32, xSource.shape())} : null;
+            xSource = noiseRes.get(i).forward(xSource, s, scratch);
             put(trace, "noise_res." + i, xSource);
             x = ups.get(i).forward(x);
             put(trace, "ups." + i, x);
@@ -105,7 +108,7 @@ public final class Generator extends Module {
             x = x.add(xSource);
             Tensor[] rs = new Tensor[numKernels];
             for (int j = 0; j < numKernels; j++) {
-                rs[j] = resblocks.get(i * numKernels + j).forward(x, s);
+                rs[j] = resblocks.get(i * numKernels + j).forward(x, s, scratch);
                 put(trace, "resblocks." + (i * numKernels + j), rs[j]);
             }
             x = mean(rs);
