@@ -158,7 +158,7 @@ public final class Gemm {
         int tc = panels * NR, blocks = ceil(n, tc);
         // few column blocks (short signals, many channels): rows of C are split too, each task packing its own B panels
         int perGroup = ceil(mPanels, Math.min(mPanels, Math.max(1, ceil(4 * threads, blocks)))), rowGroups = ceil(mPanels, perGroup);
-        Parallel.forRange(blocks * rowGroups, 2L * Math.min(m, perGroup * CMR) * k * tc, (lo, hi) -> {
+        Parallel.forEachItem(blocks * rowGroups, 2L * Math.min(m, perGroup * CMR) * k * tc, (lo, hi) -> {
             Scratch sc = Scratch.acquire();
             try {
                 float[] bp = sc.b(KCC * NR), edge = sc.edge(CMR * NR);
