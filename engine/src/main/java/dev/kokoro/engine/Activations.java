@@ -1,5 +1,6 @@
 package dev.kokoro.engine;
 
+import dev.kokoro.engine.backend.Dispatch;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -34,6 +35,7 @@ public final class Activations {
     // ------------------------------------------------------------------ generic unary driver
 
     private static Tensor unary(Kind k, Tensor x, double p) {
+        if (Dispatch.onDevice(x)) return Dispatch.run(k == Kind.LEAKY ? "leaky_relu" : k.name().toLowerCase(), in -> unary(k, in[0], p), Dispatch.args(p), x);
         Tensor.check(x.dtype != DType.I64, "%s of an int64 tensor", k);
         Tensor c = Autograd.noGrad(x::contiguous);
         Tensor out = Tensor.zeros(x.dtype, x.shape);
@@ -187,6 +189,7 @@ public final class Activations {
      * Differentiable in x and α.
      */
     public static Tensor snake(Tensor x, Tensor alpha) {
+        if (Dispatch.onDevice(x, alpha)) return Dispatch.run("snake", in -> snake(in[0], in[1]), Dispatch.args(), x, alpha);
         Tensor.check(x.dtype == alpha.dtype && x.dtype != DType.I64, "snake of %s x and %s alpha", x.dtype, alpha.dtype);
         int[] bs = Broadcast.shape(x.shape, alpha.shape);
         Tensor.check(Arrays.equals(bs, x.shape), "snake: alpha %s does not broadcast to x %s",

@@ -1,5 +1,6 @@
 package dev.kokoro.engine;
 
+import dev.kokoro.engine.backend.Dispatch;
 import java.util.Arrays;
 
 /** Softmax and scaled-dot-product attention with a key padding mask. */
@@ -8,6 +9,7 @@ public final class Attention {
 
     /** torch.softmax(x, dim), fused forward and backward (dx = y · (g − Σ g·y)). */
     public static Tensor softmax(Tensor x, int dim) {
+        if (Dispatch.onDevice(x)) return Dispatch.run("softmax", in -> softmax(in[0], dim), Dispatch.args(x.normDim(dim)), x);
         Tensor.check(x.dtype != DType.I64, "softmax of an int64 tensor");
         int k = x.normDim(dim);
         Tensor c = Autograd.noGrad(x::contiguous);
@@ -63,6 +65,7 @@ public final class Attention {
      * (the bias is added in the tensor's dtype, so a fully masked row comes out uniform, not NaN).
      */
     public static Tensor scaledDotProduct(Tensor q, Tensor k, Tensor v, Tensor keyMask) {
+        if (Dispatch.onDevice(q, k, v)) return Dispatch.run("scaled_dot_product", in -> scaledDotProduct(in[0], in[1], in[2], in[3]), Dispatch.args(), q, k, v, keyMask);
         Tensor.check(q.dim() == 4 && k.dim() == 4 && v.dim() == 4, "scaledDotProduct: q %s, k %s, v %s must be [B, H, T, Dh]",
                 Arrays.toString(q.shape), Arrays.toString(k.shape), Arrays.toString(v.shape));
         int b = q.shape[0], tk = k.shape[2], dh = q.shape[3];

@@ -1,5 +1,6 @@
 package dev.kokoro.engine;
 
+import dev.kokoro.engine.backend.Dispatch;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -15,6 +16,7 @@ public final class CausalConv1d {
     private CausalConv1d() {}
 
     public static Tensor apply(Tensor x, Tensor weight, Tensor bias, boolean silu) {
+        if (Dispatch.onDevice(x, weight, bias)) return Dispatch.run("causal_conv1d", in -> apply(in[0], in[1], in[2], silu), Dispatch.args(silu), x, weight, bias);
         Tensor.check(x.dim() == 3, "causal conv1d: x must be [B, D, L], got %s", Arrays.toString(x.shape()));
         int nb = x.size(0), nd = x.size(1), L = x.size(2);
         Tensor.check(weight.dim() == 2 && weight.size(0) == nd && weight.dtype == x.dtype,

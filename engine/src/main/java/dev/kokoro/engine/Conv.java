@@ -1,5 +1,6 @@
 package dev.kokoro.engine;
 
+import dev.kokoro.engine.backend.Dispatch;
 import java.util.Arrays;
 
 /**
@@ -23,6 +24,7 @@ public final class Conv {
 
     /** F.conv1d: x [B, Cin, T], w [Cout, Cin/groups, K], bias [Cout] or null. */
     public static Tensor conv1d(Tensor x, Tensor w, Tensor bias, int stride, int padding, int dilation, int groups) {
+        if (Dispatch.onDevice(x, w, bias)) return Dispatch.run("conv1d", in -> conv1d(in[0], in[1], in[2], stride, padding, dilation, groups), Dispatch.args(stride, padding, dilation, groups), x, w, bias);
         Tensor.check(x.dim() == 3 && w.dim() == 3, "conv1d: input %s, weight %s (want [B, Cin, T] and [Cout, Cin/groups, K])",
                 Arrays.toString(x.shape), Arrays.toString(w.shape));
         int b = x.shape[0], cin = x.shape[1], t = x.shape[2], cout = w.shape[0], k = w.shape[2];
@@ -92,6 +94,7 @@ public final class Conv {
 
     /** F.conv_transpose1d: x [B, Cin, T], w [Cin, Cout/groups, K], bias [Cout] or null. */
     public static Tensor convTranspose1d(Tensor x, Tensor w, Tensor bias, int stride, int padding, int outputPadding, int groups, int dilation) {
+        if (Dispatch.onDevice(x, w, bias)) return Dispatch.run("conv_transpose1d", in -> convTranspose1d(in[0], in[1], in[2], stride, padding, outputPadding, groups, dilation), Dispatch.args(stride, padding, outputPadding, groups, dilation), x, w, bias);
         Tensor.check(x.dim() == 3 && w.dim() == 3, "conv_transpose1d: input %s, weight %s (want [B, Cin, T] and [Cin, Cout/groups, K])",
                 Arrays.toString(x.shape), Arrays.toString(w.shape));
         int b = x.shape[0], cin = x.shape[1], t = x.shape[2], k = w.shape[2];

@@ -1,5 +1,6 @@
 package dev.kokoro.engine;
 
+import dev.kokoro.engine.backend.Dispatch;
 import java.util.Arrays;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.DoubleUnaryOperator;
@@ -18,6 +19,7 @@ public final class Elementwise {
     public static Tensor div(Tensor a, Tensor b) { return binary(Op.DIV, a, b); }
 
     static Tensor binary(Op op, Tensor a, Tensor b) {
+        if (Dispatch.onDevice(a, b)) return Dispatch.run(op.name().toLowerCase(), in -> binary(op, in[0], in[1]), Dispatch.args(), a, b);
         Tensor.check(a.dtype == b.dtype, "%s of %s and %s tensors", op, a.dtype, b.dtype);
         int[] shape = Broadcast.shape(a.shape, b.shape);
         Tensor out = Tensor.zeros(a.dtype, shape);
@@ -104,17 +106,20 @@ public final class Elementwise {
     }
 
     public static Tensor addScalar(Tensor x, double c) {
+        if (Dispatch.onDevice(x)) return Dispatch.run("add_scalar", in -> addScalar(in[0], c), Dispatch.args(c), x);
         Tensor out = map(x, v -> v + c);
         return Autograd.record(out, g -> g, x);
     }
 
     public static Tensor mulScalar(Tensor x, double c) {
+        if (Dispatch.onDevice(x)) return Dispatch.run("mul_scalar", in -> mulScalar(in[0], c), Dispatch.args(c), x);
         Tensor out = map(x, v -> v * c);
         return Autograd.record(out, g -> g.mul(c), x);
     }
 
     /** {@code x^p} elementwise. */
     public static Tensor pow(Tensor x, double p) {
+        if (Dispatch.onDevice(x)) return Dispatch.run("pow", in -> pow(in[0], p), Dispatch.args(p), x);
         Tensor out = map(x, v -> Math.pow(v, p));
         return Autograd.record(out, g -> g.mul(map(x, v -> p * Math.pow(v, p - 1))), x);
     }
@@ -124,12 +129,14 @@ public final class Elementwise {
      * general; hot activations get their own SIMD loops.
      */
     public static Tensor pointwise(Tensor x, DoubleUnaryOperator f, DoubleBinaryOperator df) {
+        if (Dispatch.onDevice(x)) return Dispatch.run("pointwise", in -> pointwise(in[0], f, df), Dispatch.args(), x);
         Tensor out = map(x, f);
         return Autograd.record(out, g -> g.mul(zip(x, out, df)), x);
     }
 
     /** {@code f} applied to every element, no autograd; contiguous result of the same dtype. */
     public static Tensor map(Tensor x, DoubleUnaryOperator f) {
+        if (Dispatch.onDevice(x)) return Dispatch.run("map", in -> map(in[0], f), Dispatch.args(), x);
         Tensor c = x.contiguous();
         Tensor out = Tensor.zeros(x.dtype, x.shape);
         int n = out.numel();
@@ -143,6 +150,7 @@ public final class Elementwise {
 
     /** {@code f(a[i], b[i])} for two tensors of one shape, no autograd. */
     public static Tensor zip(Tensor a, Tensor b, DoubleBinaryOperator f) {
+        if (Dispatch.onDevice(a, b)) return Dispatch.run("zip", in -> zip(in[0], in[1], f), Dispatch.args(), a, b);
         Tensor.check(Arrays.equals(a.shape, b.shape), "zip of shapes %s and %s", Arrays.toString(a.shape), Arrays.toString(b.shape));
         Tensor ca = a.contiguous(), cb = (b.dtype == a.dtype ? b : Autograd.noGrad(() -> b.detach().to(a.dtype))).contiguous();
         Tensor out = Tensor.zeros(a.dtype, a.shape);

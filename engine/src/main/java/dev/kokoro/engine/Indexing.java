@@ -1,5 +1,6 @@
 package dev.kokoro.engine;
 
+import dev.kokoro.engine.backend.Dispatch;
 import java.util.Arrays;
 
 /** Gathering, joining and splitting: embedding, cat, split, masked fill, repeat_interleave, cumsum. */
@@ -8,6 +9,7 @@ public final class Indexing {
 
     /** F.embedding: weight [V, D], ids int64 of any shape → [..., D]; out-of-range ids are an error naming the id. */
     public static Tensor embedding(Tensor weight, Tensor ids) {
+        if (Dispatch.onDevice(weight, ids)) return Dispatch.run("embedding", in -> embedding(in[0], in[1]), Dispatch.args(), weight, ids);
         Tensor.check(weight.dim() == 2, "embedding: weight must be [V, D], got %s", Arrays.toString(weight.shape));
         Tensor.check(ids.dtype == DType.I64, "embedding: ids must be int64, got %s", ids.dtype);
         int v = weight.shape[0], d = weight.shape[1];
@@ -36,6 +38,7 @@ public final class Indexing {
 
     /** torch.cat along dim. */
     public static Tensor cat(int dim, Tensor... xs) {
+        if (Dispatch.onDevice(xs)) return Dispatch.run("cat", in -> cat(dim, in), Dispatch.args(xs[0].normDim(dim)), xs);
         Tensor.check(xs.length > 0, "cat of no tensors");
         Tensor x0 = xs[0];
         int k = x0.normDim(dim);
@@ -92,6 +95,7 @@ public final class Indexing {
 
     /** x.masked_fill(mask, value); mask int64 (nonzero = fill), broadcastable to x. */
     public static Tensor maskedFill(Tensor x, Tensor mask, double value) {
+        if (Dispatch.onDevice(x, mask)) return Dispatch.run("masked_fill", in -> maskedFill(in[0], in[1], value), Dispatch.args(value), x, mask);
         Tensor.check(mask.dtype == DType.I64, "maskedFill: mask must be int64, got %s", mask.dtype);
         int[] bs = Broadcast.shape(x.shape, mask.shape);
         Tensor.check(Arrays.equals(bs, x.shape), "maskedFill: mask %s does not broadcast to x %s",
@@ -111,6 +115,7 @@ public final class Indexing {
 
     /** torch.repeat_interleave(x, repeats, dim) with int64 repeats of length x.size(dim). */
     public static Tensor repeatInterleave(Tensor x, Tensor repeats, int dim) {
+        if (Dispatch.onDevice(x, repeats)) return Dispatch.run("repeat_interleave", in -> repeatInterleave(in[0], in[1], dim), Dispatch.args(dim), x, repeats);
         int k = x.normDim(dim);
         Tensor.check(repeats.dtype == DType.I64 && repeats.numel() == x.shape[k],
                 "repeatInterleave: repeats %s %s for dim %d of size %d", repeats.dtype, Arrays.toString(repeats.shape), k, x.shape[k]);
@@ -128,6 +133,7 @@ public final class Indexing {
 
     /** torch.index_select(x, dim, index int64). */
     public static Tensor indexSelect(Tensor x, int dim, Tensor index) {
+        if (Dispatch.onDevice(x, index)) return Dispatch.run("index_select", in -> indexSelect(in[0], dim, in[1]), Dispatch.args(dim), x, index);
         int k = x.normDim(dim);
         Tensor.check(index.dtype == DType.I64 && index.dim() <= 1, "indexSelect: index must be 1-d int64, got %s %s",
                 index.dtype, Arrays.toString(index.shape));
@@ -167,6 +173,7 @@ public final class Indexing {
 
     /** torch.cumsum along dim (float32 accumulates in double, as PyTorch's CPU kernel). */
     public static Tensor cumsum(Tensor x, int dim) {
+        if (Dispatch.onDevice(x)) return Dispatch.run("cumsum", in -> cumsum(in[0], dim), Dispatch.args(x.normDim(dim)), x);
         int k = x.normDim(dim);
         Tensor out = Autograd.noGrad(() -> scan(x.contiguous(), k, false));
         return Autograd.record(out, g -> scan(g.contiguous(), k, true), x);

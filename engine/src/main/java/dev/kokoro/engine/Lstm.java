@@ -1,5 +1,6 @@
 package dev.kokoro.engine;
 
+import dev.kokoro.engine.backend.Dispatch;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -29,6 +30,7 @@ public final class Lstm {
      * Returns [B, T, H] or [B, T, 2H] (forward ‖ backward).
      */
     public static Tensor lstm(Tensor x, int[] lengths, Direction forward, Direction backward) {
+        if (Dispatch.onDevice(x) || Dispatch.onDevice(forward.wIh())) return Dispatch.run("lstm", in -> lstm(in[0], lengths, new Direction(in[1], in[2], in[3], in[4]), backward == null ? null : new Direction(in[5], in[6], in[7], in[8])), Dispatch.args(lengths), x, forward.wIh(), forward.wHh(), forward.bIh(), forward.bHh(), backward == null ? null : backward.wIh(), backward == null ? null : backward.wHh(), backward == null ? null : backward.bIh(), backward == null ? null : backward.bHh());
         Tensor.check(x.dim() == 3, "lstm: input %s, want [B, T, I]", Arrays.toString(x.shape));
         int b = x.shape[0], t = x.shape[1];
         int[] lens = lengths == null ? filled(b, t) : lengths.clone();

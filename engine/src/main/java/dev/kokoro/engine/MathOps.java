@@ -1,5 +1,6 @@
 package dev.kokoro.engine;
 
+import dev.kokoro.engine.backend.Dispatch;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -24,6 +25,7 @@ public final class MathOps {
     public static Tensor square(Tensor x) { return unary(Kind.SQUARE, x); }
 
     private static Tensor unary(Kind k, Tensor x) {
+        if (Dispatch.onDevice(x)) return Dispatch.run(k.name().toLowerCase(), in -> unary(k, in[0]), Dispatch.args(), x);
         Tensor.check(x.dtype != DType.I64, "%s of an int64 tensor", k);
         Tensor c = Autograd.noGrad(x::contiguous);
         Tensor out = Tensor.zeros(x.dtype, x.shape);
@@ -87,6 +89,7 @@ public final class MathOps {
      * where PyTorch gives NaN, both are 0.
      */
     public static Tensor atan2(Tensor y, Tensor x) {
+        if (Dispatch.onDevice(y, x)) return Dispatch.run("atan2", in -> atan2(in[0], in[1]), Dispatch.args(), y, x);
         Tensor.check(y.dtype == x.dtype && x.dtype != DType.I64, "atan2 of %s and %s", y.dtype, x.dtype);
         Tensor.check(Arrays.equals(y.shape, x.shape), "atan2: y %s and x %s must have one shape",
                 Arrays.toString(y.shape), Arrays.toString(x.shape));
@@ -123,6 +126,7 @@ public final class MathOps {
 
     /** torch.clamp(x, lo, hi); the gradient is passed where lo ≤ x ≤ hi. Use ±Infinity for one-sided. */
     public static Tensor clamp(Tensor x, double lo, double hi) {
+        if (Dispatch.onDevice(x)) return Dispatch.run("clamp", in -> clamp(in[0], lo, hi), Dispatch.args(lo, hi), x);
         Tensor.check(x.dtype != DType.I64, "clamp of an int64 tensor");
         Tensor c = Autograd.noGrad(x::contiguous);
         Tensor out = Elementwise.map(c, v -> Math.min(Math.max(v, lo), hi));
@@ -131,6 +135,7 @@ public final class MathOps {
 
     /** torch.round (half to even), not differentiable (returns a detached tensor). */
     public static Tensor round(Tensor x) {
+        if (Dispatch.onDevice(x)) return Dispatch.run("round", in -> round(in[0]), Dispatch.args(), x.detach());
         if (x.dtype == DType.I64) return x.detach().copy();
         return Elementwise.map(x.detach(), Math::rint);
     }

@@ -1,5 +1,6 @@
 package dev.kokoro.engine;
 
+import dev.kokoro.engine.backend.Dispatch;
 import java.util.Arrays;
 
 /** matmul with batch broadcasting, and linear ({@code x · Wᵀ + b}, PyTorch's layout). */
@@ -8,6 +9,7 @@ public final class Matmul {
 
     /** a [..., M, K] · b [..., K, N]; a 2-d b is shared by every batch; other batch dims broadcast. */
     public static Tensor matmul(Tensor a, Tensor b) {
+        if (Dispatch.onDevice(a, b)) return Dispatch.run("matmul", in -> matmul(in[0], in[1]), Dispatch.args(), a, b);
         Tensor.check(a.dtype == b.dtype, "matmul of %s and %s", a.dtype, b.dtype);
         Tensor.check(a.dim() >= 2 && b.dim() >= 2, "matmul needs 2-d or more, got %s and %s",
                 Arrays.toString(a.shape), Arrays.toString(b.shape));
@@ -51,6 +53,7 @@ public final class Matmul {
 
     /** [B, M, K] · [B, K, N]. */
     public static Tensor bmm(Tensor a, Tensor b) {
+        if (Dispatch.onDevice(a, b)) return Dispatch.run("bmm", in -> bmm(in[0], in[1]), Dispatch.args(), a, b);
         Tensor ca = a.contiguous(), cb = b.contiguous();
         int bs = ca.shape[0], m = ca.shape[1], k = ca.shape[2], n = cb.shape[2];
         Tensor.check(cb.shape[0] == bs && cb.shape[1] == k, "bmm %s · %s", Arrays.toString(a.shape), Arrays.toString(b.shape));
@@ -73,6 +76,7 @@ public final class Matmul {
 
     /** x [..., in] · weight [out, in]ᵀ + bias [out] (bias may be null). */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        if (Dispatch.onDevice(x, weight, bias)) return Dispatch.run("linear", in -> linear(in[0], in[1], in[2]), Dispatch.args(), x, weight, bias);
         int in = x.size(-1), outF = weight.size(0);
         Tensor.check(weight.dim() == 2 && weight.size(1) == in, "linear: input %s, weight %s",
                 Arrays.toString(x.shape), Arrays.toString(weight.shape));

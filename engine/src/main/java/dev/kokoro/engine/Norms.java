@@ -1,5 +1,6 @@
 package dev.kokoro.engine;
 
+import dev.kokoro.engine.backend.Dispatch;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -19,6 +20,7 @@ public final class Norms {
 
     /** F.layer_norm over the last dim of x; weight/bias [C] or null. */
     public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        if (Dispatch.onDevice(x, weight, bias)) return Dispatch.run("layer_norm", in -> layerNorm(in[0], in[1], in[2], eps), Dispatch.args(eps), x, weight, bias);
         int c = x.size(-1);
         checkAffine("layerNorm", x, weight, c);
         checkAffine("layerNorm", x, bias, c);
@@ -27,6 +29,7 @@ public final class Norms {
 
     /** F.instance_norm on x [B, C, T] (biased variance, no running stats); weight/bias [C] or null. */
     public static Tensor instanceNorm1d(Tensor x, Tensor weight, Tensor bias, double eps) {
+        if (Dispatch.onDevice(x, weight, bias)) return Dispatch.run("instance_norm1d", in -> instanceNorm1d(in[0], in[1], in[2], eps), Dispatch.args(eps), x, weight, bias);
         Tensor.check(x.dim() == 3, "instanceNorm1d expects x [B, C, T], got %s", Arrays.toString(x.shape));
         int b = x.shape[0], c = x.shape[1];
         checkAffine("instanceNorm1d", x, weight, c);
@@ -43,6 +46,7 @@ public final class Norms {
      * around the norm; the net effect is exactly this on [B, T, C]. Kokoro uses eps 1e-5.
      */
     public static Tensor adaLayerNorm(Tensor x, Tensor s, Tensor fcWeight, Tensor fcBias, double eps) {
+        if (Dispatch.onDevice(x, s, fcWeight)) return Dispatch.run("ada_layer_norm", in -> adaLayerNorm(in[0], in[1], in[2], in[3], eps), Dispatch.args(eps), x, s, fcWeight, fcBias);
         Tensor.check(x.dim() == 3, "adaLayerNorm expects x [B, T, C], got %s", Arrays.toString(x.shape));
         int b = x.shape[0], c = x.shape[2];
         Tensor h = styleAffine("adaLayerNorm", x, s, fcWeight, fcBias, b, c);
@@ -56,6 +60,7 @@ public final class Norms {
      * InstanceNorm1d(affine=True)). Fused: the affine folds into one per-(b, c) scale and shift.
      */
     public static Tensor adaIN1d(Tensor x, Tensor s, Tensor fcWeight, Tensor fcBias, Tensor normWeight, Tensor normBias, double eps) {
+        if (Dispatch.onDevice(x, s, fcWeight)) return Dispatch.run("ada_in1d", in -> adaIN1d(in[0], in[1], in[2], in[3], in[4], in[5], eps), Dispatch.args(eps), x, s, fcWeight, fcBias, normWeight, normBias);
         Tensor.check(x.dim() == 3, "adaIN1d expects x [B, C, T], got %s", Arrays.toString(x.shape));
         int b = x.shape[0], c = x.shape[1];
         checkAffine("adaIN1d", x, normWeight, c);

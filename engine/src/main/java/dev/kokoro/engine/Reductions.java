@@ -1,5 +1,6 @@
 package dev.kokoro.engine;
 
+import dev.kokoro.engine.backend.Dispatch;
 import java.util.Arrays;
 
 /** Sums and means over all elements or one dimension, and the gradient-side reduction of broadcasting. */
@@ -7,6 +8,7 @@ public final class Reductions {
     private Reductions() {}
 
     public static Tensor sum(Tensor x) {
+        if (Dispatch.onDevice(x)) return Dispatch.run("sum", in -> sum(in[0]), Dispatch.args(), x);
         Tensor c = x.contiguous();
         double s = 0;
         int n = c.numel();
@@ -30,6 +32,7 @@ public final class Reductions {
 
     /** Sum over {@code dim}. */
     public static Tensor sum(Tensor x, int dim, boolean keepDim) {
+        if (Dispatch.onDevice(x)) return Dispatch.run("sum_dim", in -> sum(in[0], dim, keepDim), Dispatch.args(x.normDim(dim), keepDim), x);
         int k = x.normDim(dim);
         Tensor c = x.contiguous();
         int outer = 1, inner = 1, n = c.shape[k];

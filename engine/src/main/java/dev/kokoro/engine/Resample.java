@@ -1,5 +1,6 @@
 package dev.kokoro.engine;
 
+import dev.kokoro.engine.backend.Dispatch;
 import java.util.Arrays;
 
 /**
@@ -17,28 +18,33 @@ public final class Resample {
 
     /** F.interpolate(x, size=outLen, mode='nearest'): src = floor(dst · T_in / T_out). */
     public static Tensor nearest1d(Tensor x, int outLen) {
+        if (Dispatch.onDevice(x)) return Dispatch.run("nearest1d", in -> nearest1d(in[0], outLen), Dispatch.args(outLen), x);
         return apply(x, nearestMap(x.dtype, x.size(-1), outLen, -1));
     }
 
     /** F.interpolate(x, scale_factor=scale, mode='nearest') (src index uses 1/scale as PyTorch does). */
     public static Tensor nearest1dScale(Tensor x, double scale) {
+        if (Dispatch.onDevice(x)) return Dispatch.run("nearest1d_scale", in -> nearest1dScale(in[0], scale), Dispatch.args(scale), x);
         int in = x.size(-1);
         return apply(x, nearestMap(x.dtype, in, scaledSize(in, scale), scale));
     }
 
     /** F.interpolate(x, size=outLen, mode='linear', align_corners=False). */
     public static Tensor linear1d(Tensor x, int outLen) {
+        if (Dispatch.onDevice(x)) return Dispatch.run("linear1d", in -> linear1d(in[0], outLen), Dispatch.args(outLen), x);
         return apply(x, linearMap(x.dtype, x.size(-1), outLen, -1));
     }
 
     /** F.interpolate(x, scale_factor=scale, mode='linear', align_corners=False) (PyTorch uses 1/scale for the source index). */
     public static Tensor linear1dScale(Tensor x, double scale) {
+        if (Dispatch.onDevice(x)) return Dispatch.run("linear1d_scale", in -> linear1dScale(in[0], scale), Dispatch.args(scale), x);
         int in = x.size(-1);
         return apply(x, linearMap(x.dtype, in, scaledSize(in, scale), scale));
     }
 
     /** F.pad(x, (left, right), mode='reflect') on the last dim (each pad < T, as PyTorch requires). */
     public static Tensor reflectionPad1d(Tensor x, int left, int right) {
+        if (Dispatch.onDevice(x)) return Dispatch.run("reflection_pad1d", in -> reflectionPad1d(in[0], left, right), Dispatch.args(left, right), x);
         int t = x.size(-1);
         Tensor.check(left >= 0 && right >= 0 && left < t && right < t,
                 "reflectionPad1d: padding (%d, %d) must be non-negative and smaller than the last dim of %s", left, right, Arrays.toString(x.shape));
@@ -53,6 +59,7 @@ public final class Resample {
 
     /** F.pad(x, (left, right), value=value) on the last dim (negative pads crop, as in PyTorch). */
     public static Tensor pad1d(Tensor x, int left, int right, double value) {
+        if (Dispatch.onDevice(x)) return Dispatch.run("pad1d", in -> pad1d(in[0], left, right, value), Dispatch.args(left, right, value), x);
         int t = x.size(-1), out = t + left + right;
         Tensor.check(out >= 0, "pad1d: padding (%d, %d) of %s leaves a negative size", left, right, Arrays.toString(x.shape));
         int[] i0 = new int[out];

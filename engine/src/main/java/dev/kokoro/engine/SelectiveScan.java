@@ -1,5 +1,6 @@
 package dev.kokoro.engine;
 
+import dev.kokoro.engine.backend.Dispatch;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -35,6 +36,7 @@ public final class SelectiveScan {
      */
     public static Tensor scan(Tensor u, Tensor delta, Tensor A, Tensor Bm, Tensor Cm, Tensor D, Tensor z,
                               Tensor deltaBias, boolean deltaSoftplus) {
+        if (Dispatch.onDevice(u, delta, A) || Dispatch.onDevice(Bm, Cm, D)) return Dispatch.run("selective_scan", in -> scan(in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], deltaSoftplus), Dispatch.args(deltaSoftplus), u, delta, A, Bm, Cm, D, z, deltaBias);
         Dims p = Dims.of(u, delta, A, Bm, Cm, D, z, deltaBias);
         Tensor cu = dense(u), cdelta = dense(delta), cA = dense(A), cB = dense(Bm), cC = dense(Cm), cD = dense(D), cz = dense(z),
                 cbias = dense(deltaBias);

@@ -1,5 +1,6 @@
 package dev.kokoro.engine;
 
+import dev.kokoro.engine.backend.Dispatch;
 import java.util.Arrays;
 import java.util.function.DoubleBinaryOperator;
 
@@ -60,6 +61,7 @@ public final class Spectral {
 
     /** The STFT as one tensor [B, 2K, frames] (or [2K, frames] for 1-d x): real rows, then imaginary rows. */
     public static Tensor stftStacked(Tensor x, int nFft, int hop, Tensor window, boolean center) {
+        if (Dispatch.onDevice(x, window)) return Dispatch.run("stft", in -> stftStacked(in[0], nFft, hop, in[1], center), Dispatch.args(nFft, hop, center), x, window);
         return stftStacked(x, nFft, hop, window, center, nFft >= FFT_MIN && Integer.bitCount(nFft) == 1);
     }
 
@@ -214,6 +216,7 @@ public final class Spectral {
      * re and im; the window is a constant.
      */
     public static Tensor istft(Tensor re, Tensor im, int nFft, int hop, Tensor window, boolean center, int length) {
+        if (Dispatch.onDevice(re, im, window)) return Dispatch.run("istft", in -> istft(in[0], in[1], nFft, hop, in[2], center, length), Dispatch.args(nFft, hop, center, length), re, im, window);
         Tensor.check(Arrays.equals(re.shape, im.shape), "istft: real part %s and imaginary part %s differ in shape",
                 Arrays.toString(re.shape), Arrays.toString(im.shape));
         Tensor.check(re.dtype == im.dtype && re.dtype != DType.I64, "istft of %s and %s", re.dtype, im.dtype);
@@ -292,6 +295,7 @@ public final class Spectral {
 
     /** |re + i·im| (torch.abs of a complex tensor); the gradient at 0 is 0, as torch's. */
     public static Tensor magnitude(Tensor re, Tensor im) {
+        if (Dispatch.onDevice(re, im)) return Dispatch.run("magnitude", in -> magnitude(in[0], in[1]), Dispatch.args(), re, im);
         return binary(re, im, Math::hypot,
                 (a, b) -> { double r = Math.hypot(a, b); return r == 0 ? 0 : a / r; },
                 (a, b) -> { double r = Math.hypot(a, b); return r == 0 ? 0 : b / r; });
@@ -299,6 +303,7 @@ public final class Spectral {
 
     /** re² + im² (|z|², the power spectrum). */
     public static Tensor power(Tensor re, Tensor im) {
+        if (Dispatch.onDevice(re, im)) return Dispatch.run("power", in -> power(in[0], in[1]), Dispatch.args(), re, im);
         return binary(re, im, (a, b) -> a * a + b * b, (a, b) -> 2 * a, (a, b) -> 2 * b);
     }
 
@@ -307,6 +312,7 @@ public final class Spectral {
      * (real torch.atan2 would give NaN there).
      */
     public static Tensor angle(Tensor re, Tensor im) {
+        if (Dispatch.onDevice(re, im)) return Dispatch.run("angle", in -> angle(in[0], in[1]), Dispatch.args(), re, im);
         return binary(re, im, (a, b) -> Math.atan2(b, a),
                 (a, b) -> { double r2 = a * a + b * b; return r2 == 0 ? 0 : -b / r2; },
                 (a, b) -> { double r2 = a * a + b * b; return r2 == 0 ? 0 : a / r2; });
@@ -314,11 +320,13 @@ public final class Spectral {
 
     /** magnitude · cos(phase): the real part of torch.polar(magnitude, phase). */
     public static Tensor polarRe(Tensor magnitude, Tensor phase) {
+        if (Dispatch.onDevice(magnitude, phase)) return Dispatch.run("polar_re", in -> polarRe(in[0], in[1]), Dispatch.args(), magnitude, phase);
         return binary(magnitude, phase, (m, p) -> m * Math.cos(p), (m, p) -> Math.cos(p), (m, p) -> -m * Math.sin(p));
     }
 
     /** magnitude · sin(phase): the imaginary part of torch.polar(magnitude, phase). */
     public static Tensor polarIm(Tensor magnitude, Tensor phase) {
+        if (Dispatch.onDevice(magnitude, phase)) return Dispatch.run("polar_im", in -> polarIm(in[0], in[1]), Dispatch.args(), magnitude, phase);
         return binary(magnitude, phase, (m, p) -> m * Math.sin(p), (m, p) -> Math.sin(p), (m, p) -> m * Math.cos(p));
     }
 

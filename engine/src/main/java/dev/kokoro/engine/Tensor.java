@@ -1,5 +1,8 @@
 package dev.kokoro.engine;
 
+import dev.kokoro.engine.backend.Backend;
+import dev.kokoro.engine.backend.Backends;
+import dev.kokoro.engine.backend.DeviceStorage;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -12,6 +15,11 @@ import java.util.SplittableRandom;
  *
  * <p>A tensor created by an op while gradients are enabled and some input requires grad records a
  * {@link Node}: its inputs and a closure that turns this tensor's gradient into theirs.
+ *
+ * <p>A device tensor ({@link #device()} not CPU) is a float32 view of a backend's opaque
+ * {@link DeviceStorage} instead of an array: {@link #to(Device)} moves values (differentiably), ops
+ * dispatch to the backend ({@link dev.kokoro.engine.backend.Dispatch}), value reads ({@link #getFlat},
+ * {@link #item}, {@link #toFloatArray}) download, and {@link #f32()} is an error. Int64 tensors stay on the host.
  */
 public final class Tensor {
     public final DType dtype;
@@ -21,6 +29,7 @@ public final class Tensor {
     final float[] f;
     final double[] d;
     final long[] l;
+    final DeviceStorage ds;
 
     boolean requiresGrad;
     Node node;
@@ -29,6 +38,11 @@ public final class Tensor {
     private String name;
 
     Tensor(DType dtype, int[] shape, int[] strides, int offset, float[] f, double[] d, long[] l) {
+        this(dtype, shape, strides, offset, f, d, l, null);
+    }
+
+    Tensor(DType dtype, int[] shape, int[] strides, int offset, float[] f, double[] d, long[] l, DeviceStorage ds) {
+        this.ds = ds;
         this.dtype = dtype;
         this.shape = shape;
         this.strides = strides;
@@ -53,6 +67,25 @@ public final class Tensor {
     public static Tensor of(long[] data, int... shape) {
         check(data.length == numel(shape), "long[%d] cannot have shape %s", data.length, Arrays.toString(shape));
         return new Tensor(DType.I64, shape.clone(), contiguousStrides(shape), 0, null, null, data);
+    }
+
+    /** A float32 view of device storage (for backends): shape, strides and offset in elements. */
+    public static Tensor onDevice(DeviceStorage storage, int[] shape, int[] strides, int offset) {
+        check(storage != null, "onDevice: null storage");
+        return new Tensor(DType.F32, shape.clone(), strides.clone(), offset, null, null, null, storage);
+    }
+
+    /** A contiguous float32 tensor over all of {@code storage}. */
+    public static Tensor onDevice(DeviceStorage storage, int... shape) {
+        check(storage.length() == numel(shape), "onDevice: storage of %d elements cannot have shape %s", storage.length(), Arrays.toString(shape));
+        return onDevice(storage, shape, contiguousStrides(shape), 0);
+    }
+
+    /** Zeros on {@code device} (float32 there; int64 stays on the CPU). */
+    public static Tensor zeros(Device device, DType dtype, int... shape) {
+        if (device == Device.CPU || dtype == DType.I64) return zeros(dtype, shape);
+        check(dtype == DType.F32, "%s tensors cannot live on %s (float32 only)", dtype, device);
+        return onDevice(Backends.require(device).full(numel(shape), 0f), shape);
     }
 
     public static Tensor zeros(DType dtype, int... shape) {
@@ -115,6 +148,27 @@ public final class Tensor {
     public int[] strides() { return strides.clone(); }
     public int offset() { return offset; }
 
+    /** CPU, or the device whose storage holds this tensor. */
+    public Device device() { return ds == null ? Device.CPU : ds.device(); }
+
+    /** The device storage (for backends), or null for a host tensor. */
+    public DeviceStorage storage() { return ds; }
+
+    /** A view of this tensor's storage (host or device) with another shape, strides and offset. */
+    Tensor view(int[] shape, int[] strides, int offset) {
+        return new Tensor(dtype, shape, strides, offset, f, d, l, ds);
+    }
+
+    /** A detached host copy of a device tensor (this tensor when it is on the host). */
+    private Tensor host() {
+        return ds == null ? this : Autograd.noGrad(() -> detach().to(Device.CPU));
+    }
+
+    private void checkHost(String what) {
+        check(ds == null, "%s needs a host tensor, but this %s%s is on %s; call .to(Device.CPU) first",
+                what, dtype, Arrays.toString(shape), device());
+    }
+
     public int normDim(int dim) {
         int r = dim < 0 ? dim + shape.length : dim;
         check(r >= 0 && r < shape.length, "dim %d out of range for shape %s", dim, Arrays.toString(shape));
@@ -126,25 +180,28 @@ public final class Tensor {
     }
 
     int storageLength() {
-        return f != null ? f.length : d != null ? d.length : l.length;
+        return ds != null ? ds.length() : f != null ? f.length : d != null ? d.length : l.length;
     }
 
     // ---------------------------------------------------------------- raw data access
 
     /** The backing array of a contiguous float32 tensor (call {@link #contiguous()} first). */
     public float[] f32() {
+        checkHost("f32()");
         check(dtype == DType.F32, "expected float32, got %s", dtype);
         check(isContiguous(), "f32() needs a contiguous tensor; call contiguous() first");
         return f;
     }
 
     public double[] f64() {
+        checkHost("f64()");
         check(dtype == DType.F64, "expected float64, got %s", dtype);
         check(isContiguous(), "f64() needs a contiguous tensor; call contiguous() first");
         return d;
     }
 
     public long[] i64() {
+        checkHost("i64()");
         check(dtype == DType.I64, "expected int64, got %s", dtype);
         check(isContiguous(), "i64() needs a contiguous tensor; call contiguous() first");
         return l;
@@ -152,6 +209,7 @@ public final class Tensor {
 
     /** Element at logical (row-major) position {@code i}, as a double. Slow; for tests and small work. */
     public double getFlat(int i) {
+        if (ds != null) return host().getFlat(i);
         int p = physical(i);
         return switch (dtype) {
             case F32 -> f[p];
@@ -161,6 +219,7 @@ public final class Tensor {
     }
 
     public void setFlat(int i, double v) {
+        checkHost("setFlat");
         int p = physical(i);
         switch (dtype) {
             case F32 -> f[p] = (float) v;
@@ -170,6 +229,11 @@ public final class Tensor {
     }
 
     public double get(int... idx) {
+        if (ds != null) {
+            int p = 0;
+            for (int k = 0; k < idx.length; k++) p = p * shape[k] + idx[k];
+            return host().getFlat(p);
+        }
         int p = offset;
         for (int k = 0; k < idx.length; k++) p += idx[k] * strides[k];
         return switch (dtype) {
@@ -206,6 +270,7 @@ public final class Tensor {
 
     /** All values as a new double[] in row-major order. */
     public double[] toDoubleArray() {
+        if (ds != null) return host().toDoubleArray();
         int n = numel();
         double[] out = new double[n];
         Tensor c = contiguous();
@@ -218,6 +283,7 @@ public final class Tensor {
     }
 
     public float[] toFloatArray() {
+        if (ds != null) return Backends.require(device()).download(this);
         int n = numel();
         float[] out = new float[n];
         Tensor c = contiguous();
@@ -230,6 +296,7 @@ public final class Tensor {
     }
 
     public long[] toLongArray() {
+        if (ds != null) return host().toLongArray();
         int n = numel();
         long[] out = new long[n];
         for (int i = 0; i < n; i++) out[i] = (long) getFlat(i);
@@ -238,6 +305,11 @@ public final class Tensor {
 
     /** Fills in place (no autograd). */
     public Tensor fill(double v) {
+        if (ds != null) {
+            Backend be = Backends.require(device());
+            be.copy(onDevice(be.full(numel(), (float) v), shape), this);
+            return this;
+        }
         if (isContiguous()) {
             switch (dtype) {
                 case F32 -> Arrays.fill(f, (float) v);
@@ -253,6 +325,13 @@ public final class Tensor {
     /** Copies {@code src}'s values into this tensor in place (no autograd); shapes must match. */
     public Tensor copyFrom(Tensor src) {
         check(Arrays.equals(shape, src.shape), "copyFrom: shape %s vs %s", Arrays.toString(shape), Arrays.toString(src.shape));
+        if (ds != null || src.ds != null) {
+            if (ds == null) return copyFrom(src.host());
+            Tensor s = src.ds != null ? src : Autograd.noGrad(() -> src.detach().to(DType.F32).to(device()));
+            check(s.device() == device(), "copyFrom: source on %s, destination on %s", s.device(), device());
+            Backends.require(device()).copy(s, this);
+            return this;
+        }
         if (isContiguous() && src.isContiguous() && dtype == src.dtype) {
             switch (dtype) {
                 case F32 -> System.arraycopy(src.f, 0, f, 0, f.length);
@@ -312,14 +391,14 @@ public final class Tensor {
     /** This tensor if it is contiguous from offset 0, else a contiguous copy (differentiable). */
     public Tensor contiguous() {
         if (isContiguous()) return this;
-        Tensor out = zeros(dtype, shape);
+        Tensor out = zeros(device(), dtype, shape);
         out.copyFrom(this);
         return Autograd.record(out, g -> g, this);
     }
 
     /** A detached contiguous copy. */
     public Tensor copy() {
-        Tensor out = zeros(dtype, shape);
+        Tensor out = zeros(device(), dtype, shape);
         out.copyFrom(this);
         return out;
     }
@@ -327,6 +406,7 @@ public final class Tensor {
     /** Same values in another dtype (differentiable between float types). */
     public Tensor to(DType target) {
         if (target == dtype) return this;
+        check(ds == null, "to(%s): a tensor on %s is float32 only; move it to the CPU first", target, device());
         Tensor out = zeros(target, shape);
         out.copyFrom(this);
         if (target == DType.I64 || dtype == DType.I64) return out;
@@ -336,7 +416,28 @@ public final class Tensor {
 
     /** Shares storage, drops the autograd history. */
     public Tensor detach() {
-        return new Tensor(dtype, shape, strides, offset, f, d, l);
+        return new Tensor(dtype, shape, strides, offset, f, d, l, ds);
+    }
+
+    /**
+     * The same values on {@code target} (a copy; differentiable: the gradient moves back). Int64
+     * tensors stay on the host (returned as they are); only float32 tensors go to a device.
+     */
+    public Tensor to(Device target) {
+        Device src = device();
+        if (target == src) return this;
+        Tensor out;
+        if (target == Device.CPU) {
+            out = of(Backends.require(src).download(this), shape);
+        } else {
+            if (dtype == DType.I64) return this;
+            check(src == Device.CPU, "to(%s) from %s: go through the CPU", target, src);
+            check(dtype == DType.F32, "to(%s): %s tensors cannot live on the device (float32 only); call to(DType.F32) first", target, dtype);
+            Backend be = Backends.require(target);
+            Tensor c = isContiguous() ? this : copy();
+            out = onDevice(be.upload(c.f), shape);
+        }
+        return Autograd.record(out, g -> g.to(src), this);
     }
 
     // ---------------------------------------------------------------- autograd
@@ -359,7 +460,7 @@ public final class Tensor {
     /** Back-propagates from this scalar (gradient 1). */
     public void backward() {
         check(numel() == 1, "backward() without an argument needs a scalar, got shape %s", Arrays.toString(shape));
-        backward(full(dtype, 1.0, shape));
+        backward(full(dtype, 1.0, shape).to(device()));
     }
 
     public void backward(Tensor gradOutput) {
@@ -370,11 +471,12 @@ public final class Tensor {
     void accumulateGrad(Tensor gradient) {
         check(Arrays.equals(gradient.shape, shape), "gradient shape %s does not match tensor shape %s",
                 Arrays.toString(gradient.shape), Arrays.toString(shape));
-        Tensor g = gradient.dtype == dtype ? gradient : gradient.detach().to(dtype);
+        Tensor g0 = gradient.dtype == dtype ? gradient : gradient.detach().to(dtype);
+        Tensor g = g0.device() == device() ? g0 : Autograd.noGrad(() -> g0.detach().to(device()));
         if (grad == null) {
             grad = g.detach().contiguous();
             gradShared = true;
-        } else if (gradShared) {
+        } else if (gradShared || ds != null) {
             grad = Autograd.noGrad(() -> grad.add(g));
             gradShared = false;
         } else {
@@ -436,10 +538,13 @@ public final class Tensor {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("Tensor(").append(dtype).append(Arrays.toString(shape));
+        if (ds != null) sb.append(" on ").append(device());
         if (name != null) sb.append(' ').append(name);
         int n = Math.min(numel(), 8);
         sb.append(" [");
-        for (int i = 0; i < n; i++) sb.append(i == 0 ? "" : ", ").append((float) getFlat(i));
+        Tensor h = ds == null ? this : (ds.isFreed() ? null : host());
+        if (h == null) return sb.append("freed])").toString();
+        for (int i = 0; i < n; i++) sb.append(i == 0 ? "" : ", ").append((float) h.getFlat(i));
         if (numel() > n) sb.append(", ...");
         return sb.append("])").toString();
     }

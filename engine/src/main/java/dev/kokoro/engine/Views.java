@@ -9,7 +9,7 @@ public final class Views {
     public static Tensor reshape(Tensor x, int... newShape) {
         int[] shape = inferShape(x.numel(), newShape);
         Tensor c = x.contiguous();
-        Tensor out = new Tensor(c.dtype, shape, Tensor.contiguousStrides(shape), 0, c.f, c.d, c.l);
+        Tensor out = c.view(shape, Tensor.contiguousStrides(shape), 0);
         int[] old = x.shape;
         return Autograd.record(out, g -> g.reshape(old), c);
     }
@@ -53,7 +53,7 @@ public final class Views {
             strides[i] = x.strides[p];
             inverse[p] = i;
         }
-        Tensor out = new Tensor(x.dtype, shape, strides, x.offset, x.f, x.d, x.l);
+        Tensor out = x.view(shape, strides, x.offset);
         return Autograd.record(out, g -> g.permute(inverse), x);
     }
 
@@ -64,14 +64,14 @@ public final class Views {
         Tensor.check(0 <= start && start <= end && end <= size, "slice [%d, %d) of dim %d with size %d", start, end, k, size);
         int[] shape = x.shape.clone();
         shape[k] = end - start;
-        Tensor out = new Tensor(x.dtype, shape, x.strides.clone(), x.offset + start * x.strides[k], x.f, x.d, x.l);
+        Tensor out = x.view(shape, x.strides.clone(), x.offset + start * x.strides[k]);
         int[] full = x.shape;
         return Autograd.record(out, g -> padSlice(g, full, k, start), x);
     }
 
     private static Tensor padSlice(Tensor g, int[] full, int dim, int start) {
-        Tensor z = Tensor.zeros(g.dtype, full);
-        Tensor window = new Tensor(z.dtype, g.shape.clone(), z.strides.clone(), start * z.strides[dim], z.f, z.d, z.l);
+        Tensor z = Tensor.zeros(g.device(), g.dtype, full);
+        Tensor window = z.view(g.shape.clone(), z.strides.clone(), start * z.strides[dim]);
         window.copyFrom(g);
         return z;
     }
@@ -105,7 +105,7 @@ public final class Views {
             shape[i] = want;
             strides[i] = (src < 0 || s != want) ? 0 : x.strides[src];
         }
-        Tensor out = new Tensor(x.dtype, shape, strides, x.offset, x.f, x.d, x.l);
+        Tensor out = x.view(shape, strides, x.offset);
         int[] orig = x.shape;
         return Autograd.record(out, g -> Reductions.sumToShape(g, orig), x);
     }

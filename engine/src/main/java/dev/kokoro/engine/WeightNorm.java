@@ -1,5 +1,6 @@
 package dev.kokoro.engine;
 
+import dev.kokoro.engine.backend.Dispatch;
 import java.util.Arrays;
 
 /**
@@ -11,6 +12,7 @@ public final class WeightNorm {
 
     /** v [O, ...], g [O, 1, ...] (PyTorch's shape; any shape of O values is accepted) → w of v's shape. */
     public static Tensor apply(Tensor v, Tensor g) {
+        if (Dispatch.onDevice(v, g)) return Dispatch.run("weight_norm", in -> apply(in[0], in[1]), Dispatch.args(), v, g);
         Tensor.check(v.dim() >= 1 && v.dtype == g.dtype && v.dtype != DType.I64, "weightNorm: v %s %s, g %s %s",
                 v.dtype, Arrays.toString(v.shape), g.dtype, Arrays.toString(g.shape));
         int o = v.shape[0], len = o == 0 ? 0 : v.numel() / o;

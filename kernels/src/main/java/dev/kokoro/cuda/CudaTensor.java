@@ -76,5 +76,8 @@ public final class CudaTensor implements AutoCloseable {
 
     @Override public void close() { buffer.close(); }
 
+    /** A tensor over an existing buffer (no ownership: do not close it; the buffer's owner frees it). */
+    static CudaTensor view(DeviceBuffer buffer, int... shape) { return new CudaTensor(buffer, shape); }
+
     @Override public String toString() { return "CudaTensor" + Arrays.toString(shape); }
 }

@@ -18,9 +18,17 @@ public final class KernelArgs {
         return this;
     }
 
+    /** A pointer {@code elements} floats into {@code t} (a view of one slice of a larger tensor). */
+    public KernelArgs ptr(CudaTensor t, long elements) {
+        args.add(Pointer.to(t.buffer().pointer().withByteOffset(4L * elements)));
+        return this;
+    }
+
     public KernelArgs i(int v) { args.add(Pointer.to(new int[] {v})); return this; }
     public KernelArgs f(float v) { args.add(Pointer.to(new float[] {v})); return this; }
     public KernelArgs l(long v) { args.add(Pointer.to(new long[] {v})); return this; }
+    /** A small by-value struct of ints (e.g. tensor_ops.cu's Dims6). */
+    public KernelArgs ints(int... v) { args.add(Pointer.to(v.clone())); return this; }
 
     Pointer pointer() { return Pointer.to(args.toArray(new Pointer[0])); }
 }

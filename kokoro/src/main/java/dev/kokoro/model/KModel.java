@@ -3,6 +3,7 @@ package dev.kokoro.model;
 import dev.kokoro.engine.Activations;
 import dev.kokoro.engine.Autograd;
 import dev.kokoro.engine.DType;
+import dev.kokoro.engine.Device;
 import dev.kokoro.engine.MathOps;
 import dev.kokoro.engine.Tensor;
 import dev.kokoro.engine.io.Pth;
@@ -108,6 +109,11 @@ public final class KModel extends Module {
         return bertEncoder.weight.dtype();
     }
 
+    /** Where the parameters live (CPU, or CUDA after {@code to(Device.CUDA)}); inputs are moved there. */
+    public Device device() {
+        return bertEncoder.weight.get().device();
+    }
+
     // ------------------------------------------------------------------ inference ----
 
     /** What {@link #forwardWithTokens} returns. */
@@ -128,15 +134,16 @@ public final class KModel extends Module {
         if (t > ctx) throw new IllegalArgumentException(t + " tokens exceed the context length " + ctx);
         Trace trace = collect ? new Trace() : null;
         try (var scope = Autograd.disable()) {
-            Tensor ref = refS.to(dtype());
+            Tensor ref = refS.to(dtype()).to(device());
             Tensor sDec = ref.slice(1, 0, cfg.styleDim()), s = ref.slice(1, cfg.styleDim(), 2 * cfg.styleDim());
             Tensor dEn = bertDurationInput(inputIds, null, trace);
             ProsodyPredictor.Output p = predictor.forward(dEn, s, null, null, Trace.at(trace, "predictor"));
             Tensor durationFloat = Activations.sigmoid(p.duration()).sum(-1, false);   // [1, T]
             Tensor rounded = MathOps.clamp(MathOps.round(durationFloat.mul(1 / speed)), 1, Double.POSITIVE_INFINITY);
             long[][] dur = {new long[t]};
-            for (int i = 0; i < t; i++) dur[0][i] = (long) rounded.getFlat(i);
-            Tensor aln = Alignment.fromDurations(dur, t, dtype());
+            double[] roundedHost = rounded.toDoubleArray();   // one download when on a device
+            for (int i = 0; i < t; i++) dur[0][i] = (long) roundedHost[i];
+            Tensor aln = Alignment.fromDurations(dur, t, dtype()).to(device());
             Tensor en = p.d().transpose(1, 2).matmul(aln);
             Tensor audio = synthesize(inputIds, null, en, aln, s, sDec, trace)[2];
             return new Output(audio.reshape(-1), Tensor.of(dur[0], t), durationFloat, trace == null ? Map.of() : trace.all());
@@ -188,9 +195,9 @@ public final class KModel extends Module {
         checkRefS(refS, b);
         if (alignment.dim() != 3 || alignment.size(0) != b || alignment.size(1) != t)
             throw new IllegalArgumentException("alignment " + Arrays.toString(alignment.shape()) + " for input_ids " + Arrays.toString(inputIds.shape()));
-        Tensor ref = refS.to(dtype());
+        Tensor ref = refS.to(dtype()).to(device());
         Tensor sDec = ref.slice(1, 0, cfg.styleDim()), s = ref.slice(1, cfg.styleDim(), 2 * cfg.styleDim());
-        Tensor aln = alignment.to(dtype());
+        Tensor aln = alignment.to(dtype()).to(device());
         Tensor dEn = bertDurationInput(inputIds, lengths, trace);
         ProsodyPredictor.Output p = predictor.forward(dEn, s, lengths, aln, Trace.at(trace, "predictor"));
         Tensor durations = Activations.sigmoid(p.duration()).sum(-1, false);

@@ -1,7 +1,10 @@
 package dev.kokoro.trainer;
 
 import dev.kokoro.audio.Wav;
+import dev.kokoro.engine.Device;
 import dev.kokoro.engine.Tensor;
+import dev.kokoro.engine.backend.DeviceScope;
+import dev.kokoro.engine.backend.Fallbacks;
 import dev.kokoro.g2p.Phonemizer;
 import dev.kokoro.g2p.Tokenizer;
 import dev.kokoro.model.KModel;
@@ -31,11 +34,12 @@ final class SynthCommand {
                 .flag("allow-missing", "load a checkpoint that lacks some parameters (they stay zero and are listed on stderr)");
         if (!a.parse(argv, "Synthesises speech. Long input is split at sentence boundaries into chunks of at most 510\n"
                 + "phonemes; the chunks are joined in one WAV.")) return 0;
-        Devices.require(a.str("device"));
+        Device device = Devices.inference(a.str("device"));
         if (a.has("text") == a.has("phonemes")) throw new Args.UsageException("synth: give exactly one of --text and --phonemes");
         KModel model = Models.load(Path.of(a.required("model")), a.path("config"), a.bool("allow-missing"));
         Voice voice = Voice.load(Path.of(a.required("voice")));
         model.deterministic(a.bool("deterministic"));
+        if (device != Device.CPU) model.to(device);
         if (!a.bool("deterministic")) model.decoder.seed(a.integer("seed"));
         Tokenizer tok = new Tokenizer(model.cfg.vocab());
         String phonemes = a.has("phonemes") ? a.str("phonemes")
@@ -48,8 +52,10 @@ final class SynthCommand {
         for (long[] ids : chunks) {
             if (ids.length <= 2) continue;
             Tensor refS = voice.style(ids.length - 2);
-            KModel.Output out = model.forwardWithTokens(Tensor.of(ids, 1, ids.length), refS, a.real("speed"));
-            parts.add(out.audio().toFloatArray());
+            try (DeviceScope scope = DeviceScope.open()) {   // frees the chunk's device tensors
+                KModel.Output out = model.forwardWithTokens(Tensor.of(ids, 1, ids.length), refS, a.real("speed"));
+                parts.add(out.audio().toFloatArray());
+            }
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         int total = parts.stream().mapToInt(p -> p.length).sum();
@@ -64,6 +70,7 @@ final class SynthCommand {
         double dur = total / 24000.0;
         System.out.printf(Locale.ROOT, "wrote %s: %.2f s of audio from %d phonemes in %.2f s (real-time factor %.3f, %d threads)%n",
                 outPath, dur, phonemes.codePointCount(0, phonemes.length()), secs, secs / Math.max(dur, 1e-9), dev.kokoro.engine.Parallel.threads());
+        if (device != Device.CPU) System.out.println("device " + device + "; " + Fallbacks.summary());
         return 0;
     }
 }

@@ -3,6 +3,7 @@ package dev.kokoro.model.decoder;
 import dev.kokoro.engine.Activations;
 import dev.kokoro.engine.Autograd;
 import dev.kokoro.engine.DType;
+import dev.kokoro.engine.Device;
 import dev.kokoro.engine.Indexing;
 import dev.kokoro.engine.MathOps;
 import dev.kokoro.engine.Parallel;
@@ -82,12 +83,13 @@ public final class Generator extends Module {
      */
     public Tensor harmonics(Tensor f0, Map<String, Tensor> trace) {
         DType dtype = f0.dtype;
-        f0 = f0.to(DType.F64);
+        Device device = f0.device();   // float64 lives on the host: a device model computes the source there
+        f0 = f0.to(Device.CPU).to(DType.F64);
         Tensor up = Resample.nearest1dScale(f0.unsqueeze(1), upsampleScale).transpose(1, 2);   // [B, L, 1]
         Tensor har = mSource.forward(up);                                                    // [B, L, 1]
-        put(trace, "m_source", har.to(dtype));
+        put(trace, "m_source", har.to(dtype).to(device));
         Tensor[] magPhase = stft.transform(har.transpose(1, 2).squeeze(1));
-        return Indexing.cat(1, magPhase[0], magPhase[1]).to(dtype);
+        return Indexing.cat(1, magPhase[0], magPhase[1]).to(dtype).to(device);
     }
 
     /** x [B, C, T], s [B, style], f0 [B, 2T] → audio [B, 1, 2T · upsampleScale]. */

@@ -47,14 +47,14 @@ public final class SineGen {
     /** f0 [B, L, 1] at the audio rate → sine waves [B, L, harmonicNum+1]. */
     public Tensor forward(Tensor f0) {
         Tensor f0t = f0.transpose(1, 2);                        // [B, 1, L]
-        Tensor fn = f0t.mul(harmonics(f0.dtype));                // [B, H, L]
+        Tensor fn = f0t.mul(harmonics(f0.dtype).to(f0.device()));                // [B, H, L]
         Tensor sines = f02sine(fn).mul(sineAmp);
         Tensor uv = f02uv(f0t);                                  // [B, 1, L], constant
         Tensor out = sines.mul(uv);
         if (rng != null) {
             // noise_amp = uv·noise_std + (1 − uv)·sine_amp/3
             Tensor amp = Elementwise.map(uv, v -> v * noiseStd + (1 - v) * sineAmp / 3);
-            out = out.add(amp.mul(Tensor.randn(rng, f0.dtype, sines.shape())));
+            out = out.add(amp.mul(Tensor.randn(rng, f0.dtype, sines.shape()).to(f0.device())));
         }
         return out.transpose(1, 2);
     }
@@ -132,7 +132,7 @@ public final class SineGen {
     Tensor f02sine(Tensor fn) {
         Tensor rad = fn.div(Tensor.full(fn.dtype, samplingRate, 1));
         rad = rad.sub(Elementwise.map(rad.detach(), Math::floor));   // Python's % 1 (gradient 1)
-        if (rng != null) rad = rad.add(initialPhase(fn.dtype, fn.size(0), fn.size(1), fn.size(2)));
+        if (rng != null) rad = rad.add(initialPhase(fn.dtype, fn.size(0), fn.size(1), fn.size(2)).to(fn.device()));
         Tensor down = Resample.linear1dScale(rad, 1.0 / upsampleScale);
         Tensor phase = Indexing.cumsum(down, 2).mul(2).mul(Math.PI);
         Tensor up = Resample.linear1dScale(phase.mul(upsampleScale), upsampleScale);

@@ -29,6 +29,6 @@ public final class SourceModuleHnNSF extends Module {
             return sineGen.mergedNoGrad(f0, w64.f64(), b.to(DType.F64).getFlat(0));
         }
         Tensor sines = sineGen.forward(f0);
-        return Activations.tanh(Matmul.linear(sines, w.to(f0.dtype), b.to(f0.dtype)));
+        return Activations.tanh(Matmul.linear(sines, w.to(f0.device()).to(f0.dtype), b.to(f0.device()).to(f0.dtype)));
     }
 }

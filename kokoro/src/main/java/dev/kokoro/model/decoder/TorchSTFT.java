@@ -1,6 +1,7 @@
 package dev.kokoro.model.decoder;
 
 import dev.kokoro.engine.DType;
+import dev.kokoro.engine.Device;
 import dev.kokoro.engine.MathOps;
 import dev.kokoro.engine.Spectral;
 import dev.kokoro.engine.Tensor;
@@ -31,6 +32,17 @@ public final class TorchSTFT {
         if (nFft == 20) window32.setFlat(8, Float.intBitsToFloat(0x3f678dde));
     }
 
+    private Tensor windowDevice;
+
+    /** The window in x's dtype, on x's device (a device copy is made once). */
+    private Tensor window(Tensor x) {
+        if (x.device() != Device.CPU) {
+            if (windowDevice == null || windowDevice.device() != x.device() || windowDevice.storage().isFreed()) windowDevice = window32.to(x.device());
+            return windowDevice;
+        }
+        return window(x.dtype);
+    }
+
     private Tensor window(DType dtype) {
         if (dtype == DType.F32) return window32;
         if (window64 == null) window64 = window32.to(DType.F64);
@@ -39,7 +51,7 @@ public final class TorchSTFT {
 
     /** x [B, L] → {magnitude, phase}, each [B, nFft/2+1, L/hop + 1]. */
     public Tensor[] transform(Tensor x) {
-        Tensor[] reIm = Spectral.stft(x, nFft, hop, window(x.dtype), true);
+        Tensor[] reIm = Spectral.stft(x, nFft, hop, window(x), true);
         return new Tensor[]{Spectral.magnitude(reIm[0], reIm[1]), Spectral.angle(reIm[0], reIm[1])};
     }
 
@@ -47,6 +59,6 @@ public final class TorchSTFT {
     public Tensor inverse(Tensor magnitude, Tensor phase) {
         Tensor re = magnitude.mul(MathOps.cos(phase));
         Tensor im = magnitude.mul(MathOps.sin(phase));
-        return Spectral.istft(re, im, nFft, hop, window(magnitude.dtype), true, -1).unsqueeze(1);
+        return Spectral.istft(re, im, nFft, hop, window(magnitude), true, -1).unsqueeze(1);
     }
 }

@@ -41,6 +41,7 @@ public final class MambaDurationEncoder extends Module implements DurationEncodi
                 "MambaDurationEncoder: style must be [%d, %d], got %s", x.size(0), styleDim, Arrays.toString(style.shape()));
         int nb = x.size(0), T = x.size(2);
         Tensor mask = lengthMask(x.dtype, nb, T, lengths);
+        if (mask != null) mask = mask.to(x.device());
         Tensor w = mamba.inProj.weight.get();
         Tensor xw = Matmul.linear(x.transpose(1, 2), w.slice(1, 0, hidden), null);                  // [B, T, 2·d_inner]
         Tensor sw = Matmul.linear(style, w.slice(1, hidden, hidden + styleDim), null).unsqueeze(1); // [B, 1, 2·d_inner]

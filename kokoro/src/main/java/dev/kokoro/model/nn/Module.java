@@ -1,6 +1,7 @@
 package dev.kokoro.model.nn;
 
 import dev.kokoro.engine.DType;
+import dev.kokoro.engine.Device;
 import dev.kokoro.engine.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -51,6 +52,20 @@ public abstract class Module {
         for (Param p : namedParams().values()) {
             boolean rg = p.get().requiresGrad();
             p.set(p.get().detach().to(dtype).copy().requiresGrad(rg));
+        }
+    }
+
+    /**
+     * Moves every parameter of this subtree to {@code device} (a copy; requiresGrad is kept, the moved
+     * tensors are leaves). On CUDA parameters must be float32. Device parameters are not freed by a
+     * DeviceScope; they live until the model is unreachable (Cleaner) or moved back.
+     */
+    public void to(Device device) {
+        for (Param p : namedParams().values()) {
+            Tensor t = p.get();
+            if (t.device() == device) continue;
+            boolean rg = t.requiresGrad();
+            p.set(t.detach().to(device).requiresGrad(rg));
         }
     }
 

@@ -1,0 +1,181 @@
+// Generic tensor ops for the engine's device backend (dev.kokoro.cuda.CudaBackend): strided copies,
+// broadcasting binary ops, unary math, reductions, softmax, row gather and a plain FP32 GEMM.
+// Operands are views: a base pointer, an element offset and up to 6 (shape, stride) pairs, padded in
+// front with size 1. Outputs of the pointwise kernels are contiguous unless a stride set is given.
+#include <cuda_runtime.h>
+#include <math.h>
+
+struct Dims6 { int v[6]; };
+
+#define GRID_LOOP(i, n) for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < (n); i += (long long)gridDim.x * blockDim.x)
+
+// storage offset of row-major element i of a view with this shape and these strides
+__device__ __forceinline__ long long at(long long i, const Dims6 &shape, const Dims6 &st) {
+  long long p = 0;
+#pragma unroll
+  for (int k = 5; k >= 0; k--) {
+    int s = shape.v[k];
+    p += (long long)(i % s) * st.v[k];
+    i /= s;
+  }
+  return p;
+}
+
+extern "C" __global__ void strided_copy(const float *__restrict__ src, int soff, Dims6 sst, float *__restrict__ dst, int doff,
+                                        Dims6 dstst, Dims6 shape, long long n) {
+  GRID_LOOP(i, n) dst[doff + at(i, shape, dstst)] = src[soff + at(i, shape, sst)];
+}
+
+// out[i] = a[..] op b[..] with broadcast strides (0 along broadcast dims); out contiguous
+extern "C" __global__ void binary_op(int op, const float *__restrict__ a, int aoff, Dims6 ast, const float *__restrict__ b, int boff,
+                                     Dims6 bst, float *__restrict__ out, Dims6 shape, long long n) {
+  GRID_LOOP(i, n) {
+    float x = a[aoff + at(i, shape, ast)], y = b[boff + at(i, shape, bst)];
+    float r;
+    switch (op) {
+      case 0: r = x + y; break;
+      case 1: r = x - y; break;
+      case 2: r = x * y; break;
+      default: r = x / y; break;
+    }
+    out[i] = r;
+  }
+}
+
+__device__ __forceinline__ float sigm(float x) { return 1.f / (1.f + expf(-x)); }
+
+extern "C" __global__ void unary_op(int op, const float *__restrict__ x, int xoff, Dims6 xst, float *__restrict__ out, Dims6 shape,
+                                    long long n, float p0, float p1) {
+  GRID_LOOP(i, n) {
+    float v = x[xoff + at(i, shape, xst)], r;
+    switch (op) {
+      case 0: r = v + p0; break;                                   // add_scalar
+      case 1: r = v * p0; break;                                   // mul_scalar
+      case 2: r = powf(v, p0); break;                              // pow
+      case 3: r = expf(v); break;
+      case 4: r = logf(v); break;
+      case 5: r = sinf(v); break;
+      case 6: r = cosf(v); break;
+      case 7: r = sqrtf(v); break;
+      case 8: r = fabsf(v); break;
+      case 9: r = v * v; break;                                    // square
+      case 10: r = tanhf(v); break;
+      case 11: r = sigm(v); break;
+      case 12: r = v > 0.f ? v : 0.f; break;                       // relu
+      case 13: r = v > 0.f ? v : v * p0; break;                    // leaky relu
+      case 14: r = 0.5f * v * (1.f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v))); break;  // gelu (tanh form)
+      case 15: r = v * sigm(v); break;                             // silu
+      case 16: r = v > 20.f ? v : log1pf(expf(v)); break;          // softplus, threshold 20
+      case 17: r = fminf(fmaxf(v, p0), p1); break;                 // clamp
+      case 18: r = rintf(v); break;                                // round half to even
+      default: r = v; break;                                       // copy
+    }
+    out[i] = r;
+  }
+}
+
+// out[r] = sum of the n contiguous values of row r; one block per row
+extern "C" __global__ void sum_rows(const float *__restrict__ x, float *__restrict__ out, int rows, int n) {
+  __shared__ float part[32];
+  for (int r = blockIdx.x; r < rows; r += gridDim.x) {
+    const float *row = x + (long long)r * n;
+    float s = 0.f;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) s += row[j];
+    for (int o = 16; o > 0; o >>= 1) s += __shfl_down_sync(0xffffffff, s, o);
+    if ((threadIdx.x & 31) == 0) part[threadIdx.x >> 5] = s;
+    __syncthreads();
+    if (threadIdx.x < 32) {
+      s = threadIdx.x < (blockDim.x >> 5) ? part[threadIdx.x] : 0.f;
+      for (int o = 16; o > 0; o >>= 1) s += __shfl_down_sync(0xffffffff, s, o);
+      if (threadIdx.x == 0) out[r] = s;
+    }
+    __syncthreads();
+  }
+}
+
+// x [outer, n, inner] contiguous → out [outer, inner]: sum over the middle dim, one thread per output
+extern "C" __global__ void sum_mid(const float *__restrict__ x, float *__restrict__ out, int outer, int n, int inner) {
+  GRID_LOOP(p, (long long)outer * inner) {
+    long long o = p / inner, i = p % inner;
+    const float *base = x + o * (long long)n * inner + i;
+    float s = 0.f;
+    for (int j = 0; j < n; j++) s += base[(long long)j * inner];
+    out[p] = s;
+  }
+}
+
+// softmax over contiguous rows of n; one block per row
+extern "C" __global__ void softmax_rows(const float *__restrict__ x, float *__restrict__ y, int rows, int n) {
+  __shared__ float part[32];
+  __shared__ float bcast;
+  for (int r = blockIdx.x; r < rows; r += gridDim.x) {
+    const float *row = x + (long long)r * n;
+    float *yr = y + (long long)r * n;
+    float m = -INFINITY;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) m = fmaxf(m, row[j]);
+    for (int o = 16; o > 0; o >>= 1) m = fmaxf(m, __shfl_down_sync(0xffffffff, m, o));
+    if ((threadIdx.x & 31) == 0) part[threadIdx.x >> 5] = m;
+    __syncthreads();
+    if (threadIdx.x < 32) {
+      m = threadIdx.x < (blockDim.x >> 5) ? part[threadIdx.x] : -INFINITY;
+      for (int o = 16; o > 0; o >>= 1) m = fmaxf(m, __shfl_down_sync(0xffffffff, m, o));
+      if (threadIdx.x == 0) bcast = m;
+    }
+    __syncthreads();
+    m = bcast;
+    __syncthreads();
+    float s = 0.f;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) {
+      float e = expf(row[j] - m);
+      yr[j] = e;
+      s += e;
+    }
+    for (int o = 16; o > 0; o >>= 1) s += __shfl_down_sync(0xffffffff, s, o);
+    if ((threadIdx.x & 31) == 0) part[threadIdx.x >> 5] = s;
+    __syncthreads();
+    if (threadIdx.x < 32) {
+      s = threadIdx.x < (blockDim.x >> 5) ? part[threadIdx.x] : 0.f;
+      for (int o = 16; o > 0; o >>= 1) s += __shfl_down_sync(0xffffffff, s, o);
+      if (threadIdx.x == 0) bcast = 1.f / s;
+    }
+    __syncthreads();
+    float inv = bcast;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) yr[j] *= inv;
+    __syncthreads();
+  }
+}
+
+// out[i, :] = w[ids[i], :] (ids checked on the host)
+extern "C" __global__ void gather_rows(const float *__restrict__ w, const int *__restrict__ ids, float *__restrict__ out, int nIds, int d) {
+  GRID_LOOP(p, (long long)nIds * d) {
+    long long i = p / d, j = p % d;
+    out[p] = w[(long long)ids[i] * d + j];
+  }
+}
+
+// C = alpha op(A) op(B) + beta C in full FP32 (PyTorch's default for matmul: no TF32), batched over
+// blockIdx.z with element strides sA, sB, sC (0 broadcasts an operand). Row-major; transA: A stored [K, M];
+// transB: B stored [N, K]. 16x16 tiles through shared memory, one output per thread.
+#define TS 16
+extern "C" __global__ void sgemm_f32(const float *__restrict__ A, const float *__restrict__ B, float *__restrict__ C, int M, int N, int K,
+                                     int transA, int transB, long long sA, long long sB, long long sC, float alpha, float beta) {
+  __shared__ float As[TS][TS + 1], Bs[TS][TS + 1];
+  const float *a = A + blockIdx.z * sA, *b = B + blockIdx.z * sB;
+  float *c = C + blockIdx.z * sC;
+  int row = blockIdx.y * TS + threadIdx.y, col = blockIdx.x * TS + threadIdx.x;
+  float acc = 0.f;
+  for (int k0 = 0; k0 < K; k0 += TS) {
+    int ka = k0 + threadIdx.x;   // A tile: row, k
+    As[threadIdx.y][threadIdx.x] = (row < M && ka < K) ? (transA ? a[(long long)ka * M + row] : a[(long long)row * K + ka]) : 0.f;
+    int kb = k0 + threadIdx.y;   // B tile: k, col
+    Bs[threadIdx.y][threadIdx.x] = (kb < K && col < N) ? (transB ? b[(long long)col * K + kb] : b[(long long)kb * N + col]) : 0.f;
+    __syncthreads();
+#pragma unroll
+    for (int k = 0; k < TS; k++) acc += As[threadIdx.y][k] * Bs[k][threadIdx.x];
+    __syncthreads();
+  }
+  if (row < M && col < N) {
+    long long o = (long long)row * N + col;
+    c[o] = beta == 0.f ? alpha * acc : alpha * acc + beta * c[o];
+  }
+}
