@@ -65,6 +65,7 @@ public final class Conv {
      */
     public static void conv1dInto(Tensor out, boolean accumulate, Tensor x, Tensor w, Tensor bias, int stride, int padding, int dilation, int groups) {
         Tensor.check(!Autograd.needsGrad(x, w, bias), "conv1dInto: an input requires grad (use conv1d)");
+        Tensor.check(!Dispatch.onDevice(out, x, w, bias), "conv1dInto: host tensors only (use conv1d on a device)");
         int b = x.shape[0], cout = w.shape[0], k = w.shape[2], cin = x.shape[1], t = x.shape[2];
         int tOut = (t + 2 * padding - dilation * (k - 1) - 1) / stride + 1;
         Tensor.check(out.dim() == 3 && out.shape[0] == b && out.shape[1] == cout && out.shape[2] == tOut && out.dtype == x.dtype

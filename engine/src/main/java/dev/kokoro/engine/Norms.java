@@ -82,6 +82,7 @@ public final class Norms {
     public static Tensor adaIN1dSnake(Tensor x, Tensor s, Tensor fcWeight, Tensor fcBias, Tensor normWeight, Tensor normBias,
                                       double eps, Tensor alpha) {
         if (x.dtype != DType.F32 || x.dim() != 3 || alpha.numel() != x.shape[1]
+                || Dispatch.onDevice(x, s, fcWeight, fcBias, normWeight, normBias, alpha)
                 || Autograd.needsGrad(x, s, fcWeight, fcBias, normWeight, normBias, alpha))
             return Activations.snake(adaIN1d(x, s, fcWeight, fcBias, normWeight, normBias, eps), alpha);
         Tensor out = Tensor.zeros(DType.F32, x.shape);
@@ -96,8 +97,9 @@ public final class Norms {
     public static void adaIN1dSnakeInto(Tensor out, Tensor x, Tensor s, Tensor fcWeight, Tensor fcBias, Tensor normWeight, Tensor normBias,
                                         double eps, Tensor alpha) {
         Tensor.check(x.dtype == DType.F32 && x.dim() == 3 && alpha.numel() == x.shape[1]
-                        && !Autograd.needsGrad(x, s, fcWeight, fcBias, normWeight, normBias, alpha),
-                "adaIN1dSnakeInto: float32 x [B, C, T] with C alphas and nothing requiring grad, got %s %s, alpha %s",
+                        && !Autograd.needsGrad(x, s, fcWeight, fcBias, normWeight, normBias, alpha)
+                        && !Dispatch.onDevice(out, x, s, fcWeight, fcBias, normWeight, normBias, alpha),
+                "adaIN1dSnakeInto: float32 host x [B, C, T] with C alphas and nothing requiring grad, got %s %s, alpha %s",
                 x.dtype, Arrays.toString(x.shape), Arrays.toString(alpha.shape));
         Tensor.check(out.dtype == DType.F32 && Arrays.equals(out.shape, x.shape) && out.isContiguous() && out.offset == 0
                 && out.f.length == out.numel(), "adaIN1dSnakeInto: output %s %s for x %s", out.dtype, Arrays.toString(out.shape), Arrays.toString(x.shape));

@@ -2,6 +2,7 @@ package dev.kokoro.model.decoder;
 
 import dev.kokoro.engine.Autograd;
 import dev.kokoro.engine.DType;
+import dev.kokoro.engine.Device;
 import dev.kokoro.engine.Tensor;
 import dev.kokoro.model.nn.AdaIN1d;
 import dev.kokoro.model.nn.Conv1d;
@@ -87,12 +88,14 @@ public final class AdaINResBlock1 extends Module {
 
     /** True when forward takes the inference path (float32, fused on, nothing to record). */
     public boolean inference(Tensor x, Tensor s) {
-        return fused && x.dtype == DType.F32 && !Autograd.needsGrad(x, s) && !paramsNeedGrad();
+        return fused && x.dtype == DType.F32 && x.device() == Device.CPU && s.device() == Device.CPU
+                && !Autograd.needsGrad(x, s) && !paramsNeedGradOrOnDevice();
     }
 
-    private boolean paramsNeedGrad() {
-        if (!Autograd.enabled()) return false;
-        for (Param p : namedParams().values()) if (p.get().requiresGrad()) return true;
+    private boolean paramsNeedGradOrOnDevice() {
+        boolean recording = Autograd.enabled();
+        for (Param p : namedParams().values())
+            if ((recording && p.get().requiresGrad()) || p.get().device() != Device.CPU) return true;
         return false;
     }
 

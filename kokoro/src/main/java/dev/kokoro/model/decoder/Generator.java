@@ -4,6 +4,7 @@ import dev.kokoro.engine.Activations;
 import dev.kokoro.engine.Autograd;
 import dev.kokoro.engine.DType;
 import dev.kokoro.engine.Device;
+import dev.kokoro.engine.Device;
 import dev.kokoro.engine.Indexing;
 import dev.kokoro.engine.MathOps;
 import dev.kokoro.engine.Parallel;
@@ -130,7 +131,8 @@ public final class Generator extends Module {
      */
     static Tensor mean(Tensor[] rs) {
         boolean fast = rs[0].dtype == DType.F32 && !Autograd.needsGrad(rs);
-        for (Tensor r : rs) fast &= r.dtype == DType.F32 && r.isContiguous() && java.util.Arrays.equals(r.shape(), rs[0].shape());
+        for (Tensor r : rs)
+            fast &= r.dtype == DType.F32 && r.device() == Device.CPU && r.isContiguous() && java.util.Arrays.equals(r.shape(), rs[0].shape());
         if (!fast) {
             Tensor xs = rs[0];
             for (int j = 1; j < rs.length; j++) xs = xs.add(rs[j]);

@@ -3,6 +3,7 @@ package dev.kokoro.model.decoder;
 import dev.kokoro.engine.Activations;
 import dev.kokoro.engine.Autograd;
 import dev.kokoro.engine.DType;
+import dev.kokoro.engine.Device;
 import dev.kokoro.engine.Matmul;
 import dev.kokoro.engine.Tensor;
 import dev.kokoro.model.nn.Linear;
@@ -24,7 +25,8 @@ public final class SourceModuleHnNSF extends Module {
     /** f0 [B, L, 1] at the audio rate → excitation [B, L, 1], computed in f0's dtype. */
     public Tensor forward(Tensor f0) {
         Tensor w = lLinear.weight.get(), b = lLinear.bias.get();
-        if (fused && f0.dtype == DType.F64 && !Autograd.needsGrad(f0, w, b)) {
+        if (fused && f0.dtype == DType.F64 && !Autograd.needsGrad(f0, w, b)
+                && f0.device() == Device.CPU && w.device() == Device.CPU && b.device() == Device.CPU) {
             Tensor w64 = w.to(DType.F64).contiguous();
             return sineGen.mergedNoGrad(f0, w64.f64(), b.to(DType.F64).getFlat(0));
         }
