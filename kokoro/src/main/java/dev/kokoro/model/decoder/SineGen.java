@@ -54,7 +54,8 @@ public final class SineGen {
         if (rng != null) {
             // noise_amp = uv·noise_std + (1 − uv)·sine_amp/3
             Tensor amp = Elementwise.map(uv, v -> v * noiseStd + (1 - v) * sineAmp / 3);
-            out = out.add(amp.mul(Tensor.randn(rng, f0.dtype, sines.shape()).to(f0.device())));
+            int[] shape = sines.shape();
+            out = out.add(amp.mul(Tensor.of(gaussians(rng, Tensor.numel(shape)), shape).to(f0.dtype).to(f0.device())));
         }
         return out.transpose(1, 2);
     }
@@ -64,7 +65,7 @@ public final class SineGen {
      * → [B, L, 1], the same arithmetic as {@link #forward} followed by linear and tanh, in three passes
      * over [B, H, L] instead of about fifteen: the phases (the same Resample and cumsum ops), then one
      * parallel pass of sin, voicing, noise, the H → 1 merge and tanh. Draws the same random numbers in
-     * the same order (the Gaussian's uniforms serially, their Box-Muller transform in parallel).
+     * the same order ({@link #gaussians}).
      */
     public Tensor mergedNoGrad(Tensor f0, double[] w, double bias) {
         if (f0.dtype != DType.F64 || f0.dim() != 3 || f0.size(2) != 1 || w.length != dim())
@@ -91,12 +92,7 @@ public final class SineGen {
             Tensor down = Resample.linear1dScale(rad, 1.0 / upsampleScale);
             Tensor phase = Indexing.cumsum(down, 2).mul(2).mul(Math.PI);
             double[] up = Resample.linear1dScale(phase.mul(upsampleScale), upsampleScale).contiguous().f64();
-            double[] u = null;
-            if (rng != null) { // Tensor.randn's draws: two uniforms per value, values in [B, H, L] order
-                u = new double[2 * b * h * len];
-                for (int i = 0; i < u.length; i++) u[i] = rng.nextDouble();
-            }
-            double[] uni = u;
+            double[] noise = rng == null ? null : gaussians(rng, b * h * len);
             Tensor out = Tensor.zeros(DType.F64, b, len, 1);
             double[] od = out.f64();
             int chunk = 4096, chunks = (len + chunk - 1) / chunk;
@@ -109,10 +105,7 @@ public final class SineGen {
                         for (int j = 0; j < h; j++) {
                             int i = (bi * h + j) * len + t;
                             double v = Math.sin(up[i]) * sineAmp * uv;
-                            if (uni != null) {
-                                double u1 = uni[2 * i], u2 = uni[2 * i + 1];
-                                v = v + amp * (Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2));
-                            }
+                            if (noise != null) v = v + amp * noise[i];
                             s += v * w[j];
                         }
                         od[bi * len + t] = Math.tanh(s + bias);
@@ -121,6 +114,45 @@ public final class SineGen {
             });
             return out;
         });
+    }
+
+    /** Chunks of {@link #gaussians}, each drawn from its own split of the caller's generator. */
+    private static final int NOISE_CHUNK = 1 << 15;
+
+    /**
+     * n standard normal values for the additive noise: Box-Muller, √(−2 ln u₁)·cos(2π u₂), in float32
+     * vector math (the noise is 0.003–0.03 in amplitude), in parallel. The uniforms come from
+     * {@code rng.split()} once per chunk of 2^15 values, in order, so the values depend on the seed
+     * only, not on the thread count; both SineGen paths draw through here.
+     */
+    static double[] gaussians(SplittableRandom rng, int n) {
+        int chunks = (n + NOISE_CHUNK - 1) / NOISE_CHUNK;
+        SplittableRandom[] parts = new SplittableRandom[chunks];
+        for (int q = 0; q < chunks; q++) parts[q] = rng.split();
+        double[] out = new double[n];
+        var sp = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        Parallel.forEachItem(chunks, 60L * NOISE_CHUNK, (lo, hi) -> {
+            float[] u1 = new float[NOISE_CHUNK], u2 = new float[NOISE_CHUNK], g = new float[NOISE_CHUNK];
+            for (int q = lo; q < hi; q++) {
+                int o = q * NOISE_CHUNK, m = Math.min(NOISE_CHUNK, n - o);
+                SplittableRandom r = parts[q];
+                for (int i = 0; i < m; i++) {
+                    u1[i] = (float) (1 - r.nextDouble());   // in (0, 1]: the log stays finite
+                    u2[i] = (float) r.nextDouble();
+                }
+                int i = 0;
+                for (int up = sp.loopBound(m); i < up; i += sp.length()) {
+                    var a = jdk.incubator.vector.FloatVector.fromArray(sp, u1, i).lanewise(jdk.incubator.vector.VectorOperators.LOG).mul(-2f)
+                            .lanewise(jdk.incubator.vector.VectorOperators.SQRT);
+                    var c = jdk.incubator.vector.FloatVector.fromArray(sp, u2, i).mul((float) (2 * Math.PI))
+                            .lanewise(jdk.incubator.vector.VectorOperators.COS);
+                    a.mul(c).intoArray(g, i);
+                }
+                for (; i < m; i++) g[i] = (float) (Math.sqrt(-2 * Math.log(u1[i])) * Math.cos((float) (2 * Math.PI) * u2[i]));
+                for (int j = 0; j < m; j++) out[o + j] = g[j];
+            }
+        });
+        return out;
     }
 
     /** (f0 > threshold) as 0/1, not differentiable. */
