@@ -3,6 +3,7 @@ package dev.kokoro.model.decoder;
 import dev.kokoro.engine.Autograd;
 import dev.kokoro.engine.DType;
 import dev.kokoro.engine.Device;
+import dev.kokoro.engine.Parallel;
 import dev.kokoro.engine.Tensor;
 import dev.kokoro.model.nn.AdaIN1d;
 import dev.kokoro.model.nn.Conv1d;
@@ -75,7 +76,13 @@ public final class AdaINResBlock1 extends Module {
     private Tensor forwardInference(Tensor x, Tensor s, Tensor[] scratch) {
         boolean lent = scratch != null && scratch.length == 2 && scratch[0] != null && scratch[1] != null
                 && java.util.Arrays.equals(scratch[0].shape(), x.shape()) && java.util.Arrays.equals(scratch[1].shape(), x.shape());
-        Tensor acc = x.copy();
+        Tensor acc = Tensor.zeros(DType.F32, x.shape()), xc = x.contiguous();
+        float[] src = xc.f32(), dst = acc.f32();
+        int from = xc.offset(), n = dst.length;
+        Parallel.forRange((n + 65535) >> 16, 1 << 16, (lo, hi) -> {
+            int a = lo << 16, b = Math.min(n, hi << 16);
+            System.arraycopy(src, from + a, dst, a, b - a);
+        });
         Tensor t1 = lent ? scratch[0] : Tensor.zeros(DType.F32, x.shape()), t2 = lent ? scratch[1] : Tensor.zeros(DType.F32, x.shape());
         for (int i = 0; i < convs1.size(); i++) {
             adain1.get(i).forwardSnakeInto(t1, acc, s, alpha1.get(i));
