@@ -19,11 +19,8 @@ import java.util.Arrays;
 public final class Conv {
     private Conv() {}
 
-    /** Floats of S per column chunk of the shifted-GEMM gather (measured best of 2^17..2^20 with ConvBench); tests lower it. */
+    /** At most this many floats of S per column block of the shifted-GEMM gather (tests lower it to get many blocks). */
     static int shiftedChunk = 1 << 20;
-
-    /** The zero-padded copy of L the shifted gather reads, kept per thread between calls (the generator's run to 22 MB). */
-    private static final ThreadLocal<float[]> PADDED = new ThreadLocal<>();
 
     /** F.conv1d: x [B, Cin, T], w [Cout, Cin/groups, K], bias [Cout] or null. */
     public static Tensor conv1d(Tensor x, Tensor w, Tensor bias, int stride, int padding, int dilation, int groups) {
@@ -40,8 +37,8 @@ public final class Conv {
         Geometry geo = new Geometry(b, groups, cout / groups, cin / groups, k, tOut, t, stride, padding, dilation);
         Tensor cx = x.contiguous(), cw = w.contiguous();
         Tensor y = Tensor.zeros(x.dtype, b, cout, tOut);
-        geo.gather(y, cw, cx);
-        if (bias != null) addBias(y, bias.contiguous());
+        Tensor cb = bias == null ? null : bias.contiguous();
+        if (!geo.gather(y, cw, cx, cb) && cb != null) addBias(y, cb);
         return Autograd.record(y, g -> {
             Tensor gy = g.contiguous();
             if (x.requiresGrad) {
@@ -58,6 +55,42 @@ public final class Conv {
             }
             if (bias != null && bias.requiresGrad) Autograd.accumulate(bias, biasGrad(gy));
         }, x, w, bias);
+    }
+
+    /**
+     * Inference: {@code out (+)= conv1d(x, w, bias, ...)} into a given contiguous output [B, Cout, Tout] of
+     * x's dtype, recording nothing (no input may require grad while recording is on). The float32
+     * stride-1 convolutions of 16+ channels write (or add) straight from the GEMM; others compute
+     * conv1d and copy or add it in. out must not share storage with x.
+     */
+    public static void conv1dInto(Tensor out, boolean accumulate, Tensor x, Tensor w, Tensor bias, int stride, int padding, int dilation, int groups) {
+        Tensor.check(!Autograd.needsGrad(x, w, bias), "conv1dInto: an input requires grad (use conv1d)");
+        Tensor.check(!Dispatch.onDevice(out, x, w, bias), "conv1dInto: host tensors only (use conv1d on a device)");
+        int b = x.shape[0], cout = w.shape[0], k = w.shape[2], cin = x.shape[1], t = x.shape[2];
+        int tOut = (t + 2 * padding - dilation * (k - 1) - 1) / stride + 1;
+        Tensor.check(out.dim() == 3 && out.shape[0] == b && out.shape[1] == cout && out.shape[2] == tOut && out.dtype == x.dtype
+                        && out.isContiguous() && out.offset == 0 && out.numel() == (out.dtype == DType.F32 ? out.f.length : out.d.length),
+                "conv1dInto: output %s %s for input %s, weight %s (want a whole contiguous [%d, %d, %d])",
+                out.dtype, Arrays.toString(out.shape), Arrays.toString(x.shape), Arrays.toString(w.shape), b, cout, tOut);
+        Geometry geo = new Geometry(b, groups, cout / groups, cin / groups, k, tOut, t, stride, padding, dilation);
+        if (x.dtype == DType.F32 && x.dim() == 3 && w.dim() == 3 && groups > 0 && cin % groups == 0 && cout % groups == 0
+                && w.shape[1] == cin / groups && t + 2 * padding - dilation * (k - 1) - 1 >= 0 && geo.shifted() && !geo.direct()) {
+            checkArgs("conv1dInto", x, w, bias, stride, padding, dilation, groups, cout);
+            float[] xs = x.contiguous().f, ws = w.contiguous().f, bs = bias == null ? null : bias.contiguous().f;
+            for (int g = 0; g < groups; g++) {
+                float[] gb = bs == null ? null : Arrays.copyOfRange(bs, g * geo.cs(), (g + 1) * geo.cs());
+                for (int i = 0; i < b; i++) geo.shifted32(out.f, ws, xs, g, i, gb, accumulate);
+            }
+            return;
+        }
+        Tensor y = conv1d(x, w, bias, stride, padding, dilation, groups);
+        int n = y.numel();
+        Parallel.forRange(n, 1, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                if (out.dtype == DType.F32) out.f[i] = accumulate ? out.f[i] + y.f[i] : y.f[i];
+                else out.d[i] = accumulate ? out.d[i] + y.d[i] : y.d[i];
+            }
+        });
     }
 
     /** F.conv_transpose1d: x [B, Cin, T], w [Cin, Cout/groups, K], bias [Cout] or null. */
@@ -105,10 +138,10 @@ public final class Conv {
     }
 
     private static void addBias(Tensor y, Tensor bias) {
-        int b = y.shape[0], c = y.shape[1], t = y.shape[2];
-        for (int i = 0; i < b; i++)
-            for (int ch = 0; ch < c; ch++) {
-                int o = (i * c + ch) * t;
+        int c = y.shape[1], t = y.shape[2];
+        Parallel.forRange(y.shape[0] * c, t, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int o = r * t, ch = r % c;
                 if (y.dtype == DType.F32) {
                     float v = bias.f[ch];
                     for (int j = 0; j < t; j++) y.f[o + j] += v;
@@ -117,6 +150,7 @@ public final class Conv {
                     for (int j = 0; j < t; j++) y.d[o + j] += v;
                 }
             }
+        });
     }
 
     private static Tensor biasGrad(Tensor gy) {
@@ -158,18 +192,24 @@ public final class Conv {
         int wOff(int g) { return g * cs * rows(); }
 
         /** S = W · im2col(L) (S overwritten). */
-        void gather(Tensor s, Tensor w, Tensor l) {
-            if (s.dtype == DType.F64) { direct64(s.d, w.d, l.d, 0); return; }
-            if (depthwise()) { depthwise32(s.f, w.f, l.f, 0); return; }
+        void gather(Tensor s, Tensor w, Tensor l) { gather(s, w, l, null); }
+
+        /** As {@link #gather(Tensor, Tensor, Tensor)}; returns true when it also added bias (float32 shifted path). */
+        boolean gather(Tensor s, Tensor w, Tensor l, Tensor bias) {
+            if (s.dtype == DType.F64) { direct64(s.d, w.d, l.d, 0); return false; }
+            if (depthwise()) { depthwise32(s.f, w.f, l.f, 0); return false; }
+            if (shifted() && !direct()) {
+                for (int g = 0; g < groups; g++) {
+                    float[] gb = bias == null ? null : Arrays.copyOfRange(bias.f, g * cs, (g + 1) * cs);
+                    for (int b = 0; b < batch; b++) shifted32(s.f, w.f, l.f, g, b, gb);
+                }
+                return bias != null;
+            }
             Parallel.forRange(groups, 2L * batch * cs * rows() * ts, (g0, g1) -> {
                 for (int g = g0; g < g1; g++)
                     for (int b = 0; b < batch; b++) {
                         if (direct()) {
                             Gemm.f32(false, false, cs, ts, cl, w.f, wOff(g), cl, l.f, lOff(b, g), tl, s.f, sOff(b, g), ts, false);
-                            continue;
-                        }
-                        if (shifted()) {
-                            shifted32(s.f, w.f, l.f, g, b);
                             continue;
                         }
                         int chunk = chunk();
@@ -181,6 +221,7 @@ public final class Conv {
                         }
                     }
             });
+            return false;
         }
 
         /**
@@ -191,38 +232,22 @@ public final class Conv {
         boolean shifted() { return stride == 1 && k >= 3 && cs >= 16 && cl >= 16; }
 
         /**
-         * Stride-1 gather without im2col: S = W · B where row c·k + kk of B is the shifted view
-         * Lpad[c, kk·dilation ..] of L zero-padded by {@code padding} on both sides; Gemm.f32Rows reads those
-         * rows in place, so the whole conv is one product of depth cl·k per column chunk.
+         * Stride-1 gather without im2col or a padded copy: S = W · B where row c·k + kk of B is L[c] shifted
+         * by kk·dilation − padding (zero outside the signal); Gemm.f32Conv packs those rows per column block,
+         * so the whole conv is one product of depth cl·k, parallel over blocks of S's columns. bias (this
+         * group's cs values, or null) is added on the way.
          */
-        void shifted32(float[] s, float[] w, float[] l, int g, int b) {
-            int tp = tl + 2 * padding, lo = lOff(b, g), wo = wOff(g), so = sOff(b, g);
-            float[] held = PADDED.get(), lp = held != null && held.length >= cl * tp ? held : new float[cl * tp];
-            PADDED.remove(); // a nested call on this thread (fork/join helping) gets its own buffer
-            Parallel.forRange(cl, tl, (c0, c1) -> {
-                for (int c = c0; c < c1; c++) {
-                    int row = c * tp;
-                    Arrays.fill(lp, row, row + padding, 0f);
-                    System.arraycopy(l, lo + c * tl, lp, row + padding, tl);
-                    Arrays.fill(lp, row + padding + tl, row + tp, 0f);
-                }
-            });
-            // B row c·k + kk of the product is Lpad[c, kk·dilation ..]: W keeps its layout as A [cs, cl·k]
-            int[] rowOff = new int[cl * k];
+        void shifted32(float[] s, float[] w, float[] l, int g, int b, float[] bias) { shifted32(s, w, l, g, b, bias, false); }
+
+        void shifted32(float[] s, float[] w, float[] l, int g, int b, float[] bias, boolean accumulate) {
+            int lo = lOff(b, g);
+            int[] rowStart = new int[cl * k], shift = new int[cl * k];
             for (int c = 0; c < cl; c++)
-                for (int kk = 0; kk < k; kk++) rowOff[c * k + kk] = c * tp + kk * dilation;
-            // column chunks of shiftedChunk / cs; they are spread over the cores (each chunk's
-            // product nests its own tiles)
-            int chunk = Math.min(ts, Math.max(256, (shiftedChunk / cs + 31) / 32 * 32)), chunks = (ts + chunk - 1) / chunk;
-            Parallel.forRange(chunks, 2L * cs * cl * k * chunk, (q0, q1) -> {
-                for (int q = q0; q < q1; q++) {
-                    int t0 = q * chunk, tc = Math.min(chunk, ts - t0);
-                    int[] shifted = new int[rowOff.length];
-                    for (int r = 0; r < rowOff.length; r++) shifted[r] = rowOff[r] + t0;
-                    Gemm.f32Rows(cs, tc, cl * k, w, wo, rows(), lp, shifted, s, so + t0, ts, false);
+                for (int kk = 0; kk < k; kk++) {
+                    rowStart[c * k + kk] = lo + c * tl;
+                    shift[c * k + kk] = kk * dilation - padding;
                 }
-            });
-            PADDED.set(lp);
+            Gemm.f32Conv(cs, ts, cl * k, w, wOff(g), rows(), l, rowStart, shift, tl, bias, s, sOff(b, g), ts, Math.max(32, shiftedChunk / cs), accumulate);
         }
 
         /**

@@ -40,7 +40,68 @@ public final class Gemm {
             small(ta, tb, m, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
             return;
         }
+        if (tb && !ta && dotPath && m <= 256 && k >= 256) {
+            dots(m, n, k, a, ao, lda, b, bo, ldb, c, co, ldc, accumulate);
+            return;
+        }
         blocked(ta, tb, m, n, k, a, ao, lda, b, bo, ldb, null, c, co, ldc, accumulate);
+    }
+
+    /** Tests and benchmarks switch {@link #dots} off. */
+    static boolean dotPath = true;
+
+    /**
+     * {@code C (+)= A · Bᵀ} for few rows of A (nn.Linear on a sequence: B is the weight, [n, k] row-major):
+     * blocks of 2 rows of A × 4 rows of B as 8 vector dot products over k, both read in place, so the
+     * weight streams once with no packing (packing it transposed cost as much as the product here).
+     * Parallel over blocks of B's rows.
+     */
+    private static void dots(int m, int n, int k, float[] a, int ao, int lda, float[] b, int bo, int ldb,
+                             float[] c, int co, int ldc, boolean accumulate) {
+        int jBlocks = ceil(n, 4);
+        Parallel.forRange(jBlocks, 2L * m * 4 * k, (lo, hi) -> {
+            float[] r = new float[8];
+            for (int jb = lo; jb < hi; jb++) {
+                int j0 = jb * 4, nj = Math.min(4, n - j0);
+                for (int i0 = 0; i0 < m; i0 += 2) {
+                    int ni = Math.min(2, m - i0);
+                    dot2x4(k, a, ao + i0 * lda, ni > 1 ? lda : 0, b, bo + j0 * ldb, ldb, nj, r);
+                    for (int i = 0; i < ni; i++)
+                        for (int j = 0; j < nj; j++) {
+                            int ci = co + (i0 + i) * ldc + j0 + j;
+                            c[ci] = accumulate ? c[ci] + r[i * 4 + j] : r[i * 4 + j];
+                        }
+                }
+            }
+        });
+    }
+
+    /** r[i·4 + j] = Σ_p A[i][p]·B[j][p] for 2 rows of A (second at a0 + lda2; lda2 0 repeats the first) and nj ≤ 4 rows of B. */
+    private static void dot2x4(int k, float[] a, int a0, int lda2, float[] b, int b0, int ldb, int nj, float[] r) {
+        int b1 = b0 + (nj > 1 ? ldb : 0), b2 = b0 + (nj > 2 ? 2 * ldb : 0), b3 = b0 + (nj > 3 ? 3 * ldb : 0), a1 = a0 + lda2;
+        FloatVector z = FloatVector.zero(S);
+        FloatVector s00 = z, s01 = z, s02 = z, s03 = z, s10 = z, s11 = z, s12 = z, s13 = z;
+        int up = k - k % V;
+        for (int p = 0; p < up; p += V) {
+            FloatVector x0 = FloatVector.fromArray(S, a, a0 + p), x1 = FloatVector.fromArray(S, a, a1 + p);
+            FloatVector w = FloatVector.fromArray(S, b, b0 + p);
+            s00 = x0.fma(w, s00); s10 = x1.fma(w, s10);
+            w = FloatVector.fromArray(S, b, b1 + p);
+            s01 = x0.fma(w, s01); s11 = x1.fma(w, s11);
+            w = FloatVector.fromArray(S, b, b2 + p);
+            s02 = x0.fma(w, s02); s12 = x1.fma(w, s12);
+            w = FloatVector.fromArray(S, b, b3 + p);
+            s03 = x0.fma(w, s03); s13 = x1.fma(w, s13);
+        }
+        r[0] = s00.reduceLanes(VectorOperators.ADD); r[1] = s01.reduceLanes(VectorOperators.ADD);
+        r[2] = s02.reduceLanes(VectorOperators.ADD); r[3] = s03.reduceLanes(VectorOperators.ADD);
+        r[4] = s10.reduceLanes(VectorOperators.ADD); r[5] = s11.reduceLanes(VectorOperators.ADD);
+        r[6] = s12.reduceLanes(VectorOperators.ADD); r[7] = s13.reduceLanes(VectorOperators.ADD);
+        for (int p = up; p < k; p++) {
+            float x0 = a[a0 + p], x1 = a[a1 + p];
+            r[0] += x0 * b[b0 + p]; r[1] += x0 * b[b1 + p]; r[2] += x0 * b[b2 + p]; r[3] += x0 * b[b3 + p];
+            r[4] += x1 * b[b0 + p]; r[5] += x1 * b[b1 + p]; r[6] += x1 * b[b2 + p]; r[7] += x1 * b[b3 + p];
+        }
     }
 
     /**
@@ -61,6 +122,150 @@ public final class Gemm {
             return;
         }
         blocked(false, false, m, n, k, a, ao, lda, b, 0, 0, rowOff, c, co, ldc, accumulate);
+    }
+
+    /**
+     * The convolution path's micro-kernel: 4 × 3V (12 accumulators, 4 broadcasts per 12 FMAs, where a
+     * broadcast may compete with the FMAs for a port; 128 and 256 channels split into whole panels) or,
+     * with {@code -Dkokoro.conv.kernel=6x2}, the GEMM's 6 × 2V (6 broadcasts per 12 FMAs). ConvBench on
+     * one Zen 4 core: 4 × 3V equal at 256 channels, 5–20% faster at 128. An 8 × 2V kernel (16
+     * accumulators) ran 4× slower under C2.
+     */
+    static final boolean CONV_4X3 = !"6x2".equals(System.getProperty("kokoro.conv.kernel"));
+    static final int CMR = CONV_4X3 ? 4 : MR, CNR = CONV_4X3 ? 3 * V : NR;
+    /** k block of the convolution path: one packed B panel (KCC·CNR floats) stays within a 32 KB L1. */
+    static final int KCC = Math.max(64, Math.min(384, 8192 / CNR / 16 * 16));
+
+    /**
+     * A convolution as one product, parallel over blocks of C's columns only:
+     * {@code C[m × n] = A[m × k] · B (+ bias[i] on row i)} with B[p][j] = b[rowStart[p] + shift[p] + j] where
+     * 0 ≤ shift[p] + j < len, else 0 (a row of B is a shifted, dilated view of one channel of the unpadded
+     * signal). A is packed once; each task then owns a block of columns and runs every k block on it,
+     * packing its B panels (zero-filled at the signal's ends) into an L1-sized buffer: one fork/join per
+     * call, C written once, no padded copy of the signal. C is overwritten, or added to with accumulate.
+     */
+    static void f32Conv(int m, int n, int k, float[] a, int ao, int lda, float[] b, int[] rowStart, int[] shift, int len,
+                        float[] bias, float[] c, int co, int ldc, int maxColumns, boolean accumulate) {
+        if (m <= 0 || n <= 0) return;
+        int mPanels = ceil(m, CMR), kBlocks = ceil(k, KCC);
+        float[] ap = new float[mPanels * CMR * k];
+        // k block starting at p0 holds its panels at p0·mPanels·CMR + q·CMR·kc
+        Parallel.forRange(mPanels * kBlocks, (long) CMR * KCC, (lo, hi) -> {
+            for (int u = lo; u < hi; u++) {
+                int q = u % mPanels, p0 = (u / mPanels) * KCC, kc = Math.min(KCC, k - p0);
+                packAConv(a, ao, lda, m, p0, kc, q, ap, p0 * mPanels * CMR + q * CMR * kc);
+            }
+        });
+        int threads = Parallel.threads();
+        int panels = Math.max(2, Math.min(8, n / (4 * threads * CNR)));
+        // columns too few to feed the threads anyway (short signals): wide blocks, so that A streams
+        // through fewer times, and rows of C split below
+        if (ceil(n, panels * CNR) < threads) panels = Math.min(8, ceil(n, CNR));
+        panels = Math.max(1, Math.min(panels, maxColumns / CNR));
+        int tc = panels * CNR, blocks = ceil(n, tc);
+        // few column blocks (short signals, many channels): rows of C are split too, each task packing its own B panels
+        int perGroup = ceil(mPanels, Math.min(mPanels, Math.max(1, ceil(4 * threads, blocks)))), rowGroups = ceil(mPanels, perGroup);
+        Parallel.forEachItem(blocks * rowGroups, 2L * Math.min(m, perGroup * CMR) * k * tc, (lo, hi) -> {
+            Scratch sc = Scratch.acquire();
+            try {
+                float[] bp = sc.b(KCC * CNR), edge = sc.edge(CMR * CNR);
+                for (int task = lo; task < hi; task++) {
+                    int blk = task / rowGroups, pmLo = (task % rowGroups) * perGroup, pmHi = Math.min(mPanels, pmLo + perGroup);
+                    int j0 = blk * tc, nc = Math.min(tc, n - j0);
+                    for (int p0 = 0; p0 < k; p0 += KCC) {
+                        int kc = Math.min(KCC, k - p0), aBase = p0 * mPanels * CMR;
+                        boolean add = accumulate || p0 > 0;
+                        for (int jj = 0; jj < nc; jj += CNR) {
+                            int cols = Math.min(CNR, nc - jj);
+                            packShifted(b, rowStart, shift, len, p0, kc, j0 + jj, cols, bp);
+                            for (int pm = pmLo; pm < pmHi; pm++) {
+                                int ii = pm * CMR, rows = Math.min(CMR, m - ii), aOff = aBase + pm * CMR * kc;
+                                if (rows == CMR && cols == CNR) {
+                                    if (CONV_4X3) kernel43(kc, ap, aOff, bp, c, co + ii * ldc + j0 + jj, ldc, add);
+                                    else kernel(kc, ap, aOff, bp, 0, NR, c, co + ii * ldc + j0 + jj, ldc, add);
+                                } else {
+                                    if (CONV_4X3) kernel43(kc, ap, aOff, bp, edge, 0, CNR, false);
+                                    else kernel(kc, ap, aOff, bp, 0, NR, edge, 0, NR, false);
+                                    for (int r = 0; r < rows; r++) {
+                                        int ci = co + (ii + r) * ldc + j0 + jj;
+                                        for (int j = 0; j < cols; j++) c[ci + j] = add ? c[ci + j] + edge[r * CNR + j] : edge[r * CNR + j];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    if (bias != null)
+                        for (int i = pmLo * CMR, iEnd = Math.min(m, pmHi * CMR); i < iEnd; i++) {
+                            int ci = co + i * ldc + j0, j = 0;
+                            FloatVector bv = FloatVector.broadcast(S, bias[i]);
+                            for (; j + V <= nc; j += V) FloatVector.fromArray(S, c, ci + j).add(bv).intoArray(c, ci + j);
+                            for (; j < nc; j++) c[ci + j] += bias[i];
+                        }
+                }
+            } finally {
+                sc.release();
+            }
+        });
+    }
+
+    /** Panel of A rows q·CMR.. (zero past m), k range [p0, p0 + kc), laid out [kc][CMR] at base. */
+    private static void packAConv(float[] a, int ao, int lda, int m, int p0, int kc, int q, float[] ap, int base) {
+        int i0 = q * CMR, rows = Math.min(CMR, m - i0);
+        for (int r = 0; r < CMR; r++) {
+            if (r < rows) {
+                int src = ao + (i0 + r) * lda + p0;
+                for (int p = 0; p < kc; p++) ap[base + p * CMR + r] = a[src + p];
+            } else {
+                for (int p = 0; p < kc; p++) ap[base + p * CMR + r] = 0f;
+            }
+        }
+    }
+
+    /** bp[p·CNR + x] = B[p0 + p][j + x] of {@link #f32Conv}'s shifted rows, zero outside the signal and past cols. */
+    private static void packShifted(float[] b, int[] rowStart, int[] shift, int len, int p0, int kc, int j, int cols, float[] bp) {
+        for (int p = 0; p < kc; p++) {
+            int s0 = shift[p0 + p] + j, src = rowStart[p0 + p] + s0, dst = p * CNR;
+            if (cols == CNR && s0 >= 0 && s0 + CNR <= len) {
+                for (int x = 0; x < CNR; x += V) FloatVector.fromArray(S, b, src + x).intoArray(bp, dst + x);
+            } else {
+                for (int x = 0; x < CNR; x++) bp[dst + x] = x < cols && s0 + x >= 0 && s0 + x < len ? b[src + x] : 0f;
+            }
+        }
+    }
+
+    /** C[4 × 3V] (+)= packed A panel (4 rows) · packed B panel (3V columns) over kc steps. */
+    private static void kernel43(int kc, float[] ap, int aOff, float[] bp, float[] c, int ci, int ldc, boolean add) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c10 = z, c11 = z, c12 = z, c20 = z, c21 = z, c22 = z, c30 = z, c31 = z, c32 = z;
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p * 4, bi = p * 3 * V;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + V);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * V);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
+        }
+        store3(c00, c01, c02, c, ci, add);
+        store3(c10, c11, c12, c, ci + ldc, add);
+        store3(c20, c21, c22, c, ci + 2 * ldc, add);
+        store3(c30, c31, c32, c, ci + 3 * ldc, add);
+    }
+
+    private static void store3(FloatVector v0, FloatVector v1, FloatVector v2, float[] c, int ci, boolean add) {
+        if (add) {
+            v0 = v0.add(FloatVector.fromArray(S, c, ci));
+            v1 = v1.add(FloatVector.fromArray(S, c, ci + V));
+            v2 = v2.add(FloatVector.fromArray(S, c, ci + 2 * V));
+        }
+        v0.intoArray(c, ci);
+        v1.intoArray(c, ci + V);
+        v2.intoArray(c, ci + 2 * V);
     }
 
     /** The packed, register-blocked product; rowOff != null: B rows at b[rowOff[p] ..] (not transposed). */
@@ -270,20 +475,23 @@ public final class Gemm {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z,
                 c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-        for (int p = 0; p < kc; p++, aOff += MR, bOff += ldbp) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bOff);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bOff + V);
-            FloatVector x = FloatVector.broadcast(S, ap[aOff]);
+        // indices linear in the loop counter, so C2 can hoist the range checks out of the loop
+        // (separately incremented offsets kept a compare and branch per load, stealing FMA ports on Intel)
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p * MR, bi = bOff + p * ldbp;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + V);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, ap[aOff + 1]);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, ap[aOff + 2]);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, ap[aOff + 3]);
+            x = FloatVector.broadcast(S, ap[ai + 3]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, ap[aOff + 4]);
+            x = FloatVector.broadcast(S, ap[ai + 4]);
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, ap[aOff + 5]);
+            x = FloatVector.broadcast(S, ap[ai + 5]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
         }
         store(c00, c01, c, ci, add);

@@ -72,6 +72,75 @@ public final class Norms {
         return rowNorm(x, x.shape[2], scale, shift, true, eps);
     }
 
+    /**
+     * {@code Activations.snake(adaIN1d(x, s, ...), alpha)} with alpha [1, C, 1] (or C values), for inference:
+     * float32 runs the norm's statistics and then one pass that writes the normalized, affine-mapped,
+     * snake-activated rows (the same float operations as the two ops, so the same numbers, with one
+     * activation array less). Records no gradient: when any input requires grad, or in float64, it
+     * composes the two differentiable ops instead.
+     */
+    public static Tensor adaIN1dSnake(Tensor x, Tensor s, Tensor fcWeight, Tensor fcBias, Tensor normWeight, Tensor normBias,
+                                      double eps, Tensor alpha) {
+        if (x.dtype != DType.F32 || x.dim() != 3 || alpha.numel() != x.shape[1]
+                || Dispatch.onDevice(x, s, fcWeight, fcBias, normWeight, normBias, alpha)
+                || Autograd.needsGrad(x, s, fcWeight, fcBias, normWeight, normBias, alpha))
+            return Activations.snake(adaIN1d(x, s, fcWeight, fcBias, normWeight, normBias, eps), alpha);
+        Tensor out = Tensor.zeros(DType.F32, x.shape);
+        snakeInto(out, x, s, fcWeight, fcBias, normWeight, normBias, eps, alpha);
+        return out;
+    }
+
+    /**
+     * Inference: {@link #adaIN1dSnake}'s float32 fused pass written into a given whole contiguous float32
+     * tensor of x's shape (not sharing storage with x); records nothing.
+     */
+    public static void adaIN1dSnakeInto(Tensor out, Tensor x, Tensor s, Tensor fcWeight, Tensor fcBias, Tensor normWeight, Tensor normBias,
+                                        double eps, Tensor alpha) {
+        Tensor.check(x.dtype == DType.F32 && x.dim() == 3 && alpha.numel() == x.shape[1]
+                        && !Autograd.needsGrad(x, s, fcWeight, fcBias, normWeight, normBias, alpha)
+                        && !Dispatch.onDevice(out, x, s, fcWeight, fcBias, normWeight, normBias, alpha),
+                "adaIN1dSnakeInto: float32 host x [B, C, T] with C alphas and nothing requiring grad, got %s %s, alpha %s",
+                x.dtype, Arrays.toString(x.shape), Arrays.toString(alpha.shape));
+        Tensor.check(out.dtype == DType.F32 && Arrays.equals(out.shape, x.shape) && out.isContiguous() && out.offset == 0
+                && out.f.length == out.numel(), "adaIN1dSnakeInto: output %s %s for x %s", out.dtype, Arrays.toString(out.shape), Arrays.toString(x.shape));
+        snakeInto(out, x, s, fcWeight, fcBias, normWeight, normBias, eps, alpha);
+    }
+
+    private static void snakeInto(Tensor out, Tensor x, Tensor s, Tensor fcWeight, Tensor fcBias, Tensor normWeight, Tensor normBias,
+                                  double eps, Tensor alpha) {
+        int b = x.shape[0], c = x.shape[1], len = x.shape[2];
+        checkAffine("adaIN1d", x, normWeight, c);
+        checkAffine("adaIN1d", x, normBias, c);
+        Tensor h = styleAffine("adaIN1d", x, s, fcWeight, fcBias, b, c);
+        Tensor g1 = h.slice(1, 0, c).add(1.0), beta = h.slice(1, c, 2 * c);
+        float[] scale = (normWeight == null ? g1 : g1.mul(normWeight.reshape(1, c))).contiguous().f32();
+        float[] shift = (normBias == null ? beta : g1.mul(normBias.reshape(1, c)).add(beta)).contiguous().f32();
+        float[] xs = x.contiguous().f32(), al = alpha.contiguous().f32();
+        float[] o = out.f;
+        Parallel.forRange(b * c, 22L * len, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int off = r * len;
+                double m = sum32(xs, off, len) / len, v = sqDev32(xs, off, len, m) / len, rs = 1 / Math.sqrt(v + eps);
+                affineSnakeRow32(xs, o, off, len, (float) m, (float) (rs * scale[r]), shift[r], al[r % c]);
+            }
+        });
+    }
+
+    /** o = snake((x − m)·k + c0, a), each step rounded as rowNorm's affine and Activations.snake round it. */
+    private static void affineSnakeRow32(float[] x, float[] o, int off, int len, float m, float k, float c0, float a) {
+        float inv = 1f / a;
+        int i = off, up = off + S.loopBound(len), end = off + len;
+        for (; i < up; i += L) {
+            FloatVector y = FloatVector.fromArray(S, x, i).sub(m).mul(k).add(c0);
+            FloatVector sn = y.mul(a).lanewise(jdk.incubator.vector.VectorOperators.SIN);
+            y.add(sn.mul(sn).mul(inv)).intoArray(o, i);
+        }
+        for (; i < end; i++) {
+            float y = (x[i] - m) * k + c0, sn = (float) Math.sin(a * y);
+            o[i] = y + sn * sn * inv;
+        }
+    }
+
     private static Tensor styleAffine(String op, Tensor x, Tensor s, Tensor w, Tensor bias, int b, int c) {
         Tensor.check(s.dim() == 2 && s.shape[0] == b, "%s: style %s for x %s (want [%d, S])", op,
                 Arrays.toString(s.shape), Arrays.toString(x.shape), b);

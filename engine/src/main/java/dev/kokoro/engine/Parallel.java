@@ -40,6 +40,19 @@ public final class Parallel {
         new Split(body, 0, n, step).invoke();
     }
 
+    /**
+     * As {@link #forRange(int, long, Range)} but every index may become its own task (work stealing then
+     * balances unequal or coarse items, such as a convolution's column blocks, down to one item).
+     */
+    public static void forEachItem(int n, long costPerItem, Range body) {
+        if (n <= 0) return;
+        if (threads() == 1 || (long) n * Math.max(1, costPerItem) < 32_768 || n == 1 || ForkJoinPool.getCommonPoolParallelism() < 1) {
+            body.run(0, n);
+            return;
+        }
+        new Split(body, 0, n, 1).invoke();
+    }
+
     public static void forRange(int n, Range body) {
         forRange(n, 1 << 15, body);
     }

@@ -18,6 +18,13 @@ class GemmProperties {
         check(m, n, k, ta, tb, accumulate, seed);
     }
 
+    /** A · Bᵀ with few rows and a deep k: the unpacked dot-product path (nn.Linear on a sequence). */
+    @Property(tries = 30)
+    void linearShapedProductsMatchNaive(@ForAll @IntRange(min = 1, max = 40) int m, @ForAll @IntRange(min = 1, max = 60) int n,
+                                        @ForAll @IntRange(min = 256, max = 900) int k, @ForAll boolean accumulate, @ForAll long seed) {
+        check(m, n, k, false, true, accumulate, seed);
+    }
+
     @Test
     void largerShapes() {
         int[][] shapes = {{1, 1, 1}, {1, 1024, 256}, {3, 1024, 256}, {200, 37, 1}, {97, 129, 515}, {6, 32, 800}, {130, 4100, 20}};

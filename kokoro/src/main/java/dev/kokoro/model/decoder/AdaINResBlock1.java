@@ -1,6 +1,9 @@
 package dev.kokoro.model.decoder;
 
-import dev.kokoro.engine.Activations;
+import dev.kokoro.engine.Autograd;
+import dev.kokoro.engine.DType;
+import dev.kokoro.engine.Device;
+import dev.kokoro.engine.Parallel;
 import dev.kokoro.engine.Tensor;
 import dev.kokoro.model.nn.AdaIN1d;
 import dev.kokoro.model.nn.Conv1d;
@@ -41,18 +44,66 @@ public final class AdaINResBlock1 extends Module {
         return (kernel * dilation - dilation) / 2;
     }
 
+    /** false: always the op-by-op path (tests compare the two). */
+    public boolean fused = true;
+
     /** x [B, C, T], s [B, style] → [B, C, T]. */
     public Tensor forward(Tensor x, Tensor s) {
+        return forward(x, s, null);
+    }
+
+    /**
+     * As {@link #forward(Tensor, Tensor)}; scratch (null, or two float32 tensors of x's shape that the
+     * caller lends to several blocks in turn) is used by the inference path instead of fresh arrays.
+     */
+    public Tensor forward(Tensor x, Tensor s, Tensor[] scratch) {
+        if (inference(x, s)) return forwardInference(x, s, scratch);
         for (int i = 0; i < convs1.size(); i++) {
-            Tensor xt = adain1.get(i).forward(x, s);
-            xt = Activations.snake(xt, alpha1.get(i));
+            Tensor xt = adain1.get(i).forwardSnake(x, s, alpha1.get(i));
             xt = convs1.get(i).forward(xt);
-            xt = adain2.get(i).forward(xt, s);
-            xt = Activations.snake(xt, alpha2.get(i));
+            xt = adain2.get(i).forwardSnake(xt, s, alpha2.get(i));
             xt = convs2.get(i).forward(xt);
             x = xt.add(x);
         }
         return x;
+    }
+
+    /**
+     * The same computation without autograd and with three arrays instead of about fifteen: the residual
+     * sum accumulates in a copy of x (convs2 add into it from the GEMM), two scratch arrays take the
+     * AdaIN+Snake outputs and convs1's output.
+     */
+    private Tensor forwardInference(Tensor x, Tensor s, Tensor[] scratch) {
+        boolean lent = scratch != null && scratch.length == 2 && scratch[0] != null && scratch[1] != null
+                && java.util.Arrays.equals(scratch[0].shape(), x.shape()) && java.util.Arrays.equals(scratch[1].shape(), x.shape());
+        Tensor acc = Tensor.zeros(DType.F32, x.shape()), xc = x.contiguous();
+        float[] src = xc.f32(), dst = acc.f32();
+        int from = xc.offset(), n = dst.length;
+        Parallel.forRange((n + 65535) >> 16, 1 << 16, (lo, hi) -> {
+            int a = lo << 16, b = Math.min(n, hi << 16);
+            System.arraycopy(src, from + a, dst, a, b - a);
+        });
+        Tensor t1 = lent ? scratch[0] : Tensor.zeros(DType.F32, x.shape()), t2 = lent ? scratch[1] : Tensor.zeros(DType.F32, x.shape());
+        for (int i = 0; i < convs1.size(); i++) {
+            adain1.get(i).forwardSnakeInto(t1, acc, s, alpha1.get(i));
+            convs1.get(i).forwardInto(t2, false, t1);
+            adain2.get(i).forwardSnakeInto(t1, t2, s, alpha2.get(i));
+            convs2.get(i).forwardInto(acc, true, t1);
+        }
+        return acc;
+    }
+
+    /** True when forward takes the inference path (float32, fused on, nothing to record). */
+    public boolean inference(Tensor x, Tensor s) {
+        return fused && x.dtype == DType.F32 && x.device() == Device.CPU && s.device() == Device.CPU
+                && !Autograd.needsGrad(x, s) && !paramsNeedGradOrOnDevice();
+    }
+
+    private boolean paramsNeedGradOrOnDevice() {
+        boolean recording = Autograd.enabled();
+        for (Param p : namedParams().values())
+            if ((recording && p.get().requiresGrad()) || p.get().device() != Device.CPU) return true;
+        return false;
     }
 
     /** nn.ParameterList of Snake alphas, each [1, C, 1], initialised to ones. */

@@ -4,8 +4,10 @@ import dev.kokoro.engine.Activations;
 import dev.kokoro.engine.Autograd;
 import dev.kokoro.engine.DType;
 import dev.kokoro.engine.Device;
+import dev.kokoro.engine.Device;
 import dev.kokoro.engine.Indexing;
 import dev.kokoro.engine.MathOps;
+import dev.kokoro.engine.Parallel;
 import dev.kokoro.engine.Resample;
 import dev.kokoro.engine.Tensor;
 import dev.kokoro.model.KokoroConfig;
@@ -105,19 +107,21 @@ public final class Generator extends Module {
             x = Activations.leakyRelu(x, 0.1);
             Tensor xSource = noiseConvs.get(i).forward(har);
             put(trace, "noise_convs." + i, xSource);
-            xSource = noiseRes.get(i).forward(xSource, s);
+            // the inference path of the stage's blocks shares two scratch arrays (no fresh 22 MB arrays per block)
+            Tensor[] scratch = noiseRes.get(i).inference(xSource, s)
+                    ? new Tensor[]{Tensor.zeros(DType.F32, xSource.shape()), Tensor.zeros(DType.F32, xSource.shape())} : null;
+            xSource = noiseRes.get(i).forward(xSource, s, scratch);
             put(trace, "noise_res." + i, xSource);
             x = ups.get(i).forward(x);
             put(trace, "ups." + i, x);
             if (i == numUpsamples - 1) x = Resample.reflectionPad1d(x, 1, 0);
             x = x.add(xSource);
-            Tensor xs = null;
+            Tensor[] rs = new Tensor[numKernels];
             for (int j = 0; j < numKernels; j++) {
-                Tensor r = resblocks.get(i * numKernels + j).forward(x, s);
-                put(trace, "resblocks." + (i * numKernels + j), r);
-                xs = xs == null ? r : xs.add(r);
+                rs[j] = resblocks.get(i * numKernels + j).forward(x, s, scratch);
+                put(trace, "resblocks." + (i * numKernels + j), rs[j]);
             }
-            x = xs.div(Tensor.full(xs.dtype, numKernels, 1));
+            x = mean(rs);
         }
         x = Activations.leakyRelu(x, 0.01);
         x = convPost.forward(x);
@@ -126,6 +130,35 @@ public final class Generator extends Module {
         Tensor spec = MathOps.exp(x.slice(1, 0, k));
         Tensor phase = MathOps.sin(x.slice(1, k, x.size(1)));
         return stft.inverse(spec, phase);
+    }
+
+    /**
+     * ((r0 + r1) + …) / n as the ops compute it; without autograd in float32, in one parallel pass that
+     * rounds each step the same way.
+     */
+    static Tensor mean(Tensor[] rs) {
+        boolean fast = rs[0].dtype == DType.F32 && !Autograd.needsGrad(rs);
+        for (Tensor r : rs)
+            fast &= r.dtype == DType.F32 && r.device() == Device.CPU && r.isContiguous() && java.util.Arrays.equals(r.shape(), rs[0].shape());
+        if (!fast) {
+            Tensor xs = rs[0];
+            for (int j = 1; j < rs.length; j++) xs = xs.add(rs[j]);
+            return xs.div(Tensor.full(xs.dtype, rs.length, 1));
+        }
+        float[][] in = new float[rs.length][];
+        int[] off = new int[rs.length];
+        for (int j = 0; j < rs.length; j++) { in[j] = rs[j].f32(); off[j] = rs[j].offset(); }
+        Tensor out = Tensor.zeros(DType.F32, rs[0].shape());
+        float[] o = out.f32();
+        float n = rs.length;
+        Parallel.forRange(o.length, 4L * rs.length, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                float v = in[0][off[0] + i];
+                for (int j = 1; j < in.length; j++) v += in[j][off[j] + i];
+                o[i] = v / n;
+            }
+        });
+        return out;
     }
 
     static void put(Map<String, Tensor> trace, String name, Tensor t) {

@@ -23,6 +23,16 @@ public final class AdaIN1d extends Module {
         return Norms.adaIN1d(x, s, fc.weight.get(), fc.bias.get(), normWeight.get(), normBias.get(), 1e-5);
     }
 
+    /** snake(forward(x, s), alpha), fused when nothing needs a gradient (Norms.adaIN1dSnake). */
+    public Tensor forwardSnake(Tensor x, Tensor s, Tensor alpha) {
+        return Norms.adaIN1dSnake(x, s, fc.weight.get(), fc.bias.get(), normWeight.get(), normBias.get(), 1e-5, alpha);
+    }
+
+    /** Inference: snake(forward(x, s), alpha) written into out (float32, nothing requiring grad). */
+    public void forwardSnakeInto(Tensor out, Tensor x, Tensor s, Tensor alpha) {
+        Norms.adaIN1dSnakeInto(out, x, s, fc.weight.get(), fc.bias.get(), normWeight.get(), normBias.get(), 1e-5, alpha);
+    }
+
     /** The affine parameters of nn.InstanceNorm1d(affine=True). */
     static final class Norm extends Module {
         final Param weight, bias;

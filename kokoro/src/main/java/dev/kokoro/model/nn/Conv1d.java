@@ -42,6 +42,11 @@ public final class Conv1d extends Module {
         return Conv.conv1d(x, weight(), bias == null ? null : bias.get(), stride, padding, dilation, groups);
     }
 
+    /** Inference: out (+)= forward(x) (Conv.conv1dInto; nothing may require grad). */
+    public void forwardInto(Tensor out, boolean accumulate, Tensor x) {
+        Conv.conv1dInto(out, accumulate, x, weight(), bias == null ? null : bias.get(), stride, padding, dilation, groups);
+    }
+
     @Override
     protected void reset(SplittableRandom rng) {
         double bound = 1 / Math.sqrt((double) in / groups * kernel);
