@@ -66,6 +66,12 @@ final class DeviceGrads {
             return g.mul(s.add(x.mul(s).mul(s.neg().add(1))));
         });
         unary("softplus", (g, x, y, a) -> g.mul(Activations.sigmoid(x)));
+        unary("abs", (g, x, y, a) -> g.mul(x.div(nonZero(y))));                 // sign(x), 0 at 0
+        unary("relu", (g, x, y, a) -> g.mul(step(x)));
+        unary("leaky_relu", (g, x, y, a) -> {                                      // slope + (1 − slope)·[x > 0]
+            double slope = d(a[0]);
+            return g.mul(step(x).mul(1 - slope).add(slope));
+        });
         RULES.put("sum", (y, in, a) -> g -> acc(in[0], g.reshape(ones(in[0].dim())).expand(in[0].shape())));
         RULES.put("sum_dim", (y, in, a) -> g -> {
             int k = in[0].normDim((Integer) a[0]);
@@ -96,6 +102,12 @@ final class DeviceGrads {
             }
         });
     }
+
+    /** |x| with zeros raised to the smallest normal float (x / nonZero(|x|) is sign(x), 0 at 0). */
+    private static Tensor nonZero(Tensor absX) { return MathOps.clamp(absX, Float.MIN_NORMAL, Double.POSITIVE_INFINITY); }
+
+    /** [x > 0] as 0/1, with dispatched ops. */
+    private static Tensor step(Tensor x) { return Activations.relu(x).div(nonZero(MathOps.abs(x))); }
 
     static int[] ones(int n) {
         int[] s = new int[n];
