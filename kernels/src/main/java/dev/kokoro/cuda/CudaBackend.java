@@ -115,6 +115,18 @@ public final class CudaBackend implements Backend {
         return k == null ? null : (in, a) -> pinned(in, () -> { k.apply(in, a); return null; });
     }
 
+    @Override public Map<String, Long> memory() {
+        DeviceAllocator al = Cuda.context().allocator();
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        m.put("in_use", al.inUseBytes());
+        m.put("reserved", al.reservedBytes());
+        m.put("peak_in_use", al.peakInUseBytes());
+        m.put("peak_reserved", al.peakReservedBytes());
+        return m;
+    }
+
+    @Override public void resetPeakMemory() { Cuda.context().allocator().resetPeak(); }
+
     /** Runs {@code body} with {@code keep} strongly reachable and pops the pins its dense() calls add. */
     private static <T> T pinned(Object keep, java.util.function.Supplier<T> body) {
         List<Object> pin = PINNED.get();

@@ -49,6 +49,14 @@ public interface Backend {
     default InPlace inPlace(String op) { return null; }
 
     /**
+     * Device memory counters in bytes, e.g. in_use, reserved, peak_in_use, peak_reserved (empty when the
+     * backend keeps none). The peaks count from the last {@link #resetPeakMemory}.
+     */
+    default java.util.Map<String, Long> memory() { return java.util.Map.of(); }
+
+    default void resetPeakMemory() {}
+
+    /**
      * One op on device inputs (null entries stay null); {@code args} are the op's non-tensor parameters.
      * Returns null to decline (e.g. a size the kernel does not support): the op then falls back to the CPU.
      */
