@@ -169,4 +169,51 @@ class GradKernelDispatchTest {
 
     @Test
     void adamWOnDeviceParametersWithoutAKernelWorksOnHostCopies() { adamMatchesHost(false); }
+
+    /** DeviceGrads rules of abs, relu, leaky_relu and the complex pointwise ops against the CPU backward (fake kernels: the CPU op on host copies). */
+    @Test
+    void newDeviceGradRulesMatchTheCpuBackward() {
+        for (String op : new String[] {"abs", "relu", "leaky_relu", "power", "magnitude", "polar_re", "polar_im", "mul", "div", "clamp", "mul_scalar", "add_scalar", "sum", "sum_dim", "add", "sub", "cos", "sin", "square", "sqrt"})
+            sim.kernels.put(op, (in, a) -> {
+                Tensor[] h = new Tensor[in.length];
+                for (int k = 0; k < in.length; k++) h[k] = in[k] == null ? null : in[k].to(Device.CPU).detach();
+                Tensor out = switch (op) {
+                    case "abs" -> MathOps.abs(h[0]);
+                    case "relu" -> dev.kokoro.engine.Activations.relu(h[0]);
+                    case "leaky_relu" -> dev.kokoro.engine.Activations.leakyRelu(h[0], ((Number) a[0]).doubleValue());
+                    case "power" -> dev.kokoro.engine.Spectral.power(h[0], h[1]);
+                    case "magnitude" -> dev.kokoro.engine.Spectral.magnitude(h[0], h[1]);
+                    case "polar_re" -> dev.kokoro.engine.Spectral.polarRe(h[0], h[1]);
+                    case "polar_im" -> dev.kokoro.engine.Spectral.polarIm(h[0], h[1]);
+                    case "mul" -> h[0].mul(h[1]);
+                    case "div" -> h[0].div(h[1]);
+                    case "add" -> h[0].add(h[1]);
+                    case "sub" -> h[0].sub(h[1]);
+                    case "clamp" -> MathOps.clamp(h[0], ((Number) a[0]).doubleValue(), ((Number) a[1]).doubleValue());
+                    case "mul_scalar" -> h[0].mul(((Number) a[0]).doubleValue());
+                    case "add_scalar" -> h[0].add(((Number) a[0]).doubleValue());
+                    case "sum" -> h[0].sum();
+                    case "sum_dim" -> h[0].sum((Integer) a[0], (Boolean) a[1]);
+                    case "cos" -> MathOps.cos(h[0]);
+                    case "sin" -> MathOps.sin(h[0]);
+                    case "square" -> MathOps.square(h[0]);
+                    case "sqrt" -> MathOps.sqrt(h[0]);
+                    default -> throw new AssertionError(op);
+                };
+                return out.to(Device.CUDA);
+            });
+        Tensor a = randn(3, 5), b = randn(3, 5);
+        a.setFlat(2, 0);   // zeros: the sign/step conventions
+        b.setFlat(2, 0);
+        java.util.function.BiFunction<Tensor, Tensor, Tensor> f = (x, y) -> MathOps.abs(x).add(dev.kokoro.engine.Activations.relu(y))
+                .add(dev.kokoro.engine.Activations.leakyRelu(x.mul(y), 0.2)).add(dev.kokoro.engine.Spectral.power(x, y))
+                .add(dev.kokoro.engine.Spectral.magnitude(x, y)).add(dev.kokoro.engine.Spectral.polarRe(x, y)).add(dev.kokoro.engine.Spectral.polarIm(y, x));
+        Tensor ar = a.copy().requiresGrad(true), br = b.copy().requiresGrad(true);
+        f.apply(ar, br).sum().backward();
+        Tensor ad = a.to(Device.CUDA).requiresGrad(true), bd = b.to(Device.CUDA).requiresGrad(true);
+        f.apply(ad, bd).sum().backward();
+        assertTrue(Fallbacks.names().isEmpty(), Fallbacks.summary());
+        assertTrue(GradCheck.relL2(ad.grad().to(Device.CPU).to(DType.F64), ar.grad().to(DType.F64)) < 1e-6, "d/da");
+        assertTrue(GradCheck.relL2(bd.grad().to(Device.CPU).to(DType.F64), br.grad().to(DType.F64)) < 1e-6, "d/db");
+    }
 }
