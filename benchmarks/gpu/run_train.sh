@@ -2,7 +2,8 @@
 # On the GPU machine: the train-step fixture on CUDA (FP32), then the anchor's PEFT step (real-size
 # surgered model, B 8 × 64 tokens × 256 frames, AdamW, TF32) and synthesis (120 tokens → 360 frames)
 # timings. VARIANTS="label:-Dprop,-Dprop2 label2:..." runs everything once per variant with those JVM flags;
-# STEPS, TRAIN_TIMEOUT, SYNTH_REPS, SYNTH_WARMUP, SYNTH_TIMEOUT, SYNTH_TF32=0 trim the run.
+# PARTS="test train synth synthtf32" picks what runs; STEPS, WARMUP, TRAIN_TIMEOUT, SYNTH_REPS, SYNTH_WARMUP,
+# SYNTH_TIMEOUT trim it.
 # Usage: bash DEST/run_train.sh DEST JAVA OUT
 set -uo pipefail
 D=${1:?staged folder}; JAVA=${2:?java}; OUT=${3:?log folder}
@@ -17,9 +18,10 @@ run() {   # label, timeout, extra JVM flags, what
 }
 for variant in ${VARIANTS:-default:}; do
   name=${variant%%:*}; flags=${variant#*:}; flags=${flags//,/ }
-  run "$name-trainstep-test" 120 "$flags" $TEST --select-class dev.kokoro.tests.TrainStepCudaParityTest
-  run "$name-trainbench-tf32" ${TRAIN_TIMEOUT:-150} "$flags -Dkokoro.cuda.tf32=true" -cp "$CP" dev.kokoro.bench.TrainBench --device cuda --batch 8 --tokens 64 --frames-per-token 4 --steps ${STEPS:-5} --warmup 1
-  run "$name-synth-fp32" ${SYNTH_TIMEOUT:-60} "$flags" -cp "$CP" dev.kokoro.bench.SynthBench --device cuda --reps ${SYNTH_REPS:-5} --warmup ${SYNTH_WARMUP:-2}
-  [ "${SYNTH_TF32:-1}" = 1 ] && run "$name-synth-tf32" ${SYNTH_TIMEOUT:-60} "$flags -Dkokoro.cuda.tf32=true" -cp "$CP" dev.kokoro.bench.SynthBench --device cuda --reps ${SYNTH_REPS:-5} --warmup ${SYNTH_WARMUP:-2}
+  has() { [[ " ${PARTS:-test train synth synthtf32} " == *" $1 "* ]]; }
+  has test && run "$name-trainstep-test" 120 "$flags" $TEST --select-class dev.kokoro.tests.TrainStepCudaParityTest
+  has train && run "$name-trainbench-tf32" ${TRAIN_TIMEOUT:-150} "$flags -Dkokoro.cuda.tf32=true" -cp "$CP" dev.kokoro.bench.TrainBench --device cuda --batch 8 --tokens 64 --frames-per-token 4 --steps ${STEPS:-5} --warmup ${WARMUP:-1}
+  has synth && run "$name-synth-fp32" ${SYNTH_TIMEOUT:-60} "$flags" -cp "$CP" dev.kokoro.bench.SynthBench --device cuda --reps ${SYNTH_REPS:-5} --warmup ${SYNTH_WARMUP:-2}
+  has synthtf32 && run "$name-synth-tf32" ${SYNTH_TIMEOUT:-60} "$flags -Dkokoro.cuda.tf32=true" -cp "$CP" dev.kokoro.bench.SynthBench --device cuda --reps ${SYNTH_REPS:-5} --warmup ${SYNTH_WARMUP:-2}
 done
-grep -hE "rel_err|train step on CUDA|tests (successful|failed)|✘|PEFT step|per timed step|median|device cuda|step [0-9]|Exception|Error" "$OUT"/*.log | head -200
+[ -n "${QUIET:-}" ] || grep -hE "train step on CUDA|tests (successful|failed)|✘|PEFT step|per timed step|^median|device cuda|^step [0-9]|Exception|Error" "$OUT"/*.log | cut -c1-600 | head -80
