@@ -83,3 +83,248 @@ matmul_tf32(const float *A, const float *B, float *C, int M, int N, int K, int t
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------------
+// mm2: mma.sync m16n8k8 TF32 (operands rounded to nearest TF32, FP32 accumulate), block tile
+// BM x BN x 32 over WM_ x WN_ warps, an S-stage cp.async shared-memory pipeline (one barrier per K step).
+// Each operand tile is kept in shared memory in its global layout: "K-contiguous" (A plain, B transB)
+// as [BMN][32 + 4], "MN-contiguous" (A transA, B plain) as [32][BMN + 8]; the padding makes every
+// fragment load (lane = 4 g + t reads (mn = g, k = t)) hit 32 distinct banks. VEC: every leading
+// dimension and batch stride of A and B is a multiple of 4 floats, so tiles move in 16-byte cp.async
+// chunks (zero-filled past the edges); otherwise 4-byte cp.async per element. Arguments as matmul_tf32
+// without the transpose flags (they select the entry point), plus the split-K pair (splits, kChunk): with
+// splits > 1, C is a workspace [batch * splits][M][N] of partial sums (beta = 0) that mm2_splitk_reduce
+// adds up into the real C; with splits = 1, kChunk >= K.
+#undef BM
+#undef BN
+#undef BK
+#define V2_BK 32
+
+__device__ __forceinline__ void cp_async16(float *smem, const float *g, bool pred) {
+  const unsigned s = (unsigned)__cvta_generic_to_shared(smem);
+  const int n = pred ? 16 : 0;
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(g), "r"(n));
+}
+__device__ __forceinline__ void cp_async4(float *smem, const float *g, bool pred) {
+  const unsigned s = (unsigned)__cvta_generic_to_shared(smem);
+  const int n = pred ? 4 : 0;
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(s), "l"(g), "r"(n));
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
+// Round to TF32 (nearest, ties away, like cvt.rna) by adding half a TF32 ulp to the bits: the tensor cores
+// ignore the 13 low mantissa bits. One integer add instead of cvt.rna's three instructions; +-inf turn into
+// NaN (the only difference).
+__device__ __forceinline__ unsigned tf32_round(unsigned bits) { return bits + 0x1000u; }
+__device__ __forceinline__ unsigned to_tf32(float x) { return tf32_round(__float_as_uint(x)); }
+__device__ __forceinline__ void ldsm_x4(unsigned &r0, unsigned &r1, unsigned &r2, unsigned &r3, const float *p) {
+  const unsigned s = (unsigned)__cvta_generic_to_shared(p);
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(s));
+}
+
+template <int BMN> struct V2Tile {
+  static constexpr int KC_LD = V2_BK + 4, MC_LD = BMN + 8;
+  static constexpr int FLOATS = (BMN * KC_LD > V2_BK * MC_LD) ? BMN * KC_LD : V2_BK * MC_LD;
+};
+
+// One BMN x 32 tile of an operand into shared memory. KC: element (mn, k) is X[mn * ld + k]; else X[k * ld + mn].
+template <int BMN, int NTH, bool KC, bool VEC>
+__device__ __forceinline__ void v2_load(float *s, const float *X, int MN, int K, long long ld, int mn0, int k0, int tid) {
+  if (VEC) {
+    if (KC) {
+      constexpr int CH = V2_BK / 4;
+#pragma unroll
+      for (int i = 0; i < BMN * CH / NTH; i++) {
+        const int id = tid + i * NTH, r = id / CH, c = (id % CH) * 4;
+        const bool ok = mn0 + r < MN && k0 + c < K;
+        cp_async16(s + r * V2Tile<BMN>::KC_LD + c, ok ? X + (size_t)(mn0 + r) * ld + k0 + c : X, ok);
+      }
+    } else {
+      constexpr int CH = BMN / 4;
+#pragma unroll
+      for (int i = 0; i < V2_BK * CH / NTH; i++) {
+        const int id = tid + i * NTH, r = id / CH, c = (id % CH) * 4;
+        const bool ok = k0 + r < K && mn0 + c < MN;
+        cp_async16(s + r * V2Tile<BMN>::MC_LD + c, ok ? X + (size_t)(k0 + r) * ld + mn0 + c : X, ok);
+      }
+    }
+  } else {
+    if (KC) {
+#pragma unroll 4
+      for (int i = 0; i < BMN * V2_BK / NTH; i++) {
+        const int id = tid + i * NTH, r = id / V2_BK, c = id % V2_BK;
+        const bool ok = mn0 + r < MN && k0 + c < K;
+        cp_async4(s + r * V2Tile<BMN>::KC_LD + c, ok ? X + (size_t)(mn0 + r) * ld + k0 + c : X, ok);
+      }
+    } else {
+#pragma unroll 4
+      for (int i = 0; i < BMN * V2_BK / NTH; i++) {
+        const int id = tid + i * NTH, r = id / BMN, c = id % BMN;
+        const bool ok = k0 + r < K && mn0 + c < MN;
+        cp_async4(s + r * V2Tile<BMN>::MC_LD + c, ok ? X + (size_t)(k0 + r) * ld + mn0 + c : X, ok);
+      }
+    }
+  }
+}
+
+template <int BMN, bool KC> __device__ __forceinline__ float v2_at(const float *s, int mn, int k) {
+  return KC ? s[mn * V2Tile<BMN>::KC_LD + k] : s[k * V2Tile<BMN>::MC_LD + mn];
+}
+
+template <int BM, int BN, int WM_, int WN_, int S, bool LDSM, bool TA, bool TB, bool VEC>
+__device__ __forceinline__ void v2_gemm(const float *A, const float *B, float *C, int M, int N, int K,
+                                        long long sA, long long sB, long long sC, float alpha, float beta,
+                                        int splits, int kChunk) {
+  constexpr bool KCA = !TA, KCB = TB;
+  constexpr int NTH = 32 * WM_ * WN_;
+  constexpr int SA = V2Tile<BM>::FLOATS, SB = V2Tile<BN>::FLOATS;
+  constexpr int WM = BM / WM_, WN = BN / WN_, MT = WM / 16, NT = WN / 8;
+  extern __shared__ float4 v2_smem4[];
+  float *smem = reinterpret_cast<float *>(v2_smem4);
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
+  const int wm = (warp / WN_) * WM, wn = (warp % WN_) * WN;
+  const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
+  // split K: blockIdx.z = batch item * splits + part; part p sums k in [p kChunk, min(K, (p + 1) kChunk))
+  const int bz = blockIdx.z / splits, part = blockIdx.z - bz * splits;
+  A += bz * sA; B += bz * sB; C += blockIdx.z * sC;
+  const long long lda = TA ? M : K, ldb = TB ? K : N;
+  const int kBeg = part * kChunk, kEnd = min(K, kBeg + kChunk);
+  const int KT = (kEnd - kBeg + V2_BK - 1) / V2_BK;
+
+  float acc[MT][NT][4];
+#pragma unroll
+  for (int i = 0; i < MT; i++)
+#pragma unroll
+    for (int j = 0; j < NT; j++)
+#pragma unroll
+      for (int q = 0; q < 4; q++) acc[i][j][q] = 0.f;
+
+#pragma unroll
+  for (int s = 0; s < S - 1; s++) {
+    if (s < KT) {
+      v2_load<BM, NTH, KCA, VEC>(smem + s * (SA + SB), A, M, kEnd, lda, m0, kBeg + s * V2_BK, tid);
+      v2_load<BN, NTH, KCB, VEC>(smem + s * (SA + SB) + SA, B, N, kEnd, ldb, n0, kBeg + s * V2_BK, tid);
+    }
+    cp_async_commit();
+  }
+  for (int kt = 0; kt < KT; kt++) {
+    cp_async_wait<S - 2>();
+    __syncthreads();  // tile kt has landed for every thread; everyone is done with tile kt-1's stage
+    {
+      const int nk = kt + S - 1;
+      if (nk < KT) {
+        float *st = smem + (nk % S) * (SA + SB);
+        v2_load<BM, NTH, KCA, VEC>(st, A, M, kEnd, lda, m0, kBeg + nk * V2_BK, tid);
+        v2_load<BN, NTH, KCB, VEC>(st + SA, B, N, kEnd, ldb, n0, kBeg + nk * V2_BK, tid);
+      }
+      cp_async_commit();
+    }
+    const float *As = smem + (kt % S) * (SA + SB), *Bs = As + SA;
+#pragma unroll
+    for (int kk = 0; kk < V2_BK; kk += 8) {
+      unsigned a[MT][4], b[NT][2];
+      // LDSM: a K-contiguous tile gives its fragments through ldmatrix (b16 8x8 = float 8x4: lane 4g+t gets
+      // (row g, col t) of each of the four matrices); an MN-contiguous one through single loads
+#pragma unroll
+      for (int i = 0; i < MT; i++) {
+        const int m = wm + i * 16 + g;
+        if (LDSM && KCA) {
+          ldsm_x4(a[i][0], a[i][1], a[i][2], a[i][3],
+                  As + (wm + i * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * V2Tile<BM>::KC_LD + kk + (lane >> 4) * 4);
+#pragma unroll
+          for (int q = 0; q < 4; q++) a[i][q] = tf32_round(a[i][q]);
+        } else {
+          a[i][0] = to_tf32(v2_at<BM, KCA>(As, m, kk + t));
+          a[i][1] = to_tf32(v2_at<BM, KCA>(As, m + 8, kk + t));
+          a[i][2] = to_tf32(v2_at<BM, KCA>(As, m, kk + t + 4));
+          a[i][3] = to_tf32(v2_at<BM, KCA>(As, m + 8, kk + t + 4));
+        }
+      }
+      if (LDSM && KCB) {
+#pragma unroll
+        for (int j = 0; j < NT; j += 2) {
+          ldsm_x4(b[j][0], b[j][1], b[j + 1][0], b[j + 1][1],
+                  Bs + (wn + (j + (lane >> 4)) * 8 + (lane & 7)) * V2Tile<BN>::KC_LD + kk + ((lane >> 3) & 1) * 4);
+#pragma unroll
+          for (int q = 0; q < 2; q++) { b[j][q] = tf32_round(b[j][q]); b[j + 1][q] = tf32_round(b[j + 1][q]); }
+        }
+      } else {
+#pragma unroll
+        for (int j = 0; j < NT; j++) {
+          const int n = wn + j * 8 + g;
+          b[j][0] = to_tf32(v2_at<BN, KCB>(Bs, n, kk + t));
+          b[j][1] = to_tf32(v2_at<BN, KCB>(Bs, n, kk + t + 4));
+        }
+      }
+#pragma unroll
+      for (int i = 0; i < MT; i++)
+#pragma unroll
+        for (int j = 0; j < NT; j++)
+          asm volatile(
+              "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+              : "+f"(acc[i][j][0]), "+f"(acc[i][j][1]), "+f"(acc[i][j][2]), "+f"(acc[i][j][3])
+              : "r"(a[i][0]), "r"(a[i][1]), "r"(a[i][2]), "r"(a[i][3]), "r"(b[j][0]), "r"(b[j][1]));
+    }
+  }
+  cp_async_wait<0>();
+
+  // accumulator (i, j, q): row wm + 16 i + g + 8 (q >> 1), column wn + 8 j + 2 t + (q & 1)
+#pragma unroll
+  for (int i = 0; i < MT; i++)
+#pragma unroll
+    for (int h = 0; h < 2; h++) {
+      const int m = m0 + wm + i * 16 + g + 8 * h;
+      if (m >= M) continue;
+      float *Crow = C + (size_t)m * N;
+#pragma unroll
+      for (int j = 0; j < NT; j++)
+#pragma unroll
+        for (int e = 0; e < 2; e++) {
+          const int n = n0 + wn + j * 8 + 2 * t + e;
+          if (n < N) {
+            float v = alpha * acc[i][j][2 * h + e];
+            if (beta != 0.f) v += beta * Crow[n];
+            Crow[n] = v;
+          }
+        }
+    }
+}
+
+// Entry points mm2_<config>_<tA tB>_<v|s>; MatmulCuda.java holds the same table (tile, warps, stages -> shared memory).
+#define V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, TA, TB, VEC, SUF)                                            \
+  extern "C" __global__ void __launch_bounds__(32 * WM_ * WN_) mm2_##CFG##_##SUF(                        \
+      const float *A, const float *B, float *C, int M, int N, int K, long long sA, long long sB,         \
+      long long sC, float alpha, float beta, int splits, int kChunk) {                                    \
+    v2_gemm<BM, BN, WM_, WN_, S, L, TA, TB, VEC>(A, B, C, M, N, K, sA, sB, sC, alpha, beta, splits, kChunk); \
+  }
+#define V2_ENTRIES(CFG, BM, BN, WM_, WN_, S, L)                                                             \
+  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, false, false, true, nn_v)                                           \
+  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, false, true, true, nt_v)                                            \
+  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, true, false, true, tn_v)                                            \
+  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, true, true, true, tt_v)                                             \
+  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, false, false, false, nn_s)                                          \
+  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, false, true, false, nt_s)                                           \
+  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, true, false, false, tn_s)                                           \
+  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, true, true, false, tt_s)
+V2_ENTRIES(128, 128, 128, 2, 2, 3, true)     // 4 warps of 64 x 64, 108 KB: two blocks per H100 multiprocessor
+V2_ENTRIES(128lds, 128, 128, 2, 2, 3, false) // the same with single-word fragment loads only (no ldmatrix)
+V2_ENTRIES(128w8, 128, 128, 2, 4, 3, true)   // 8 warps of 64 x 32
+V2_ENTRIES(256, 128, 256, 2, 4, 3, true)     // 8 warps of 64 x 64, 162 KB: one block per multiprocessor
+V2_ENTRIES(64, 64, 64, 2, 2, 4, true)        // 4 warps of 32 x 32, 72 KB
+V2_ENTRIES(256s4, 128, 256, 2, 4, 4, true)  // 128 x 256 with 4 stages, 216 KB (experiment: fewer L2 bytes per flop)
+V2_ENTRIES(256t, 256, 128, 4, 2, 4, true)   // 256 x 128, 8 warps of 64 x 64, 4 stages, 216 KB (experiment)
+
+// C[b][i] = sum_p W[b * splits + p][i] + beta C[b][i] over i < MN (C matrices sC apart; beta = 0 never reads C).
+extern "C" __global__ void mm2_splitk_reduce(const float *W, float *C, long long MN, int batch, int splits,
+                                             long long sC, float beta) {
+  const long long total = MN * batch;
+  for (long long x = blockIdx.x * (long long)blockDim.x + threadIdx.x; x < total; x += (long long)gridDim.x * blockDim.x) {
+    const long long b = x / MN, i = x - b * MN;
+    const float *w = W + b * splits * MN + i;
+    float s = 0.f;
+    for (int p = 0; p < splits; p++) s += w[p * MN];
+    float *c = C + b * sC + i;
+    *c = beta != 0.f ? s + beta * *c : s;
+  }
+}

@@ -2,9 +2,13 @@ package dev.kokoro.bench;
 
 import dev.kokoro.engine.CausalConv1d;
 import dev.kokoro.engine.DType;
+import dev.kokoro.engine.Device;
 import dev.kokoro.engine.Parallel;
 import dev.kokoro.engine.SelectiveScan;
+import dev.kokoro.engine.Reductions;
 import dev.kokoro.engine.Tensor;
+import dev.kokoro.engine.backend.DeviceScope;
+import dev.kokoro.engine.backend.Fallbacks;
 import dev.kokoro.model.mamba.MambaDurationEncoder;
 import dev.kokoro.model.prosody.DurationEncoder;
 import java.util.ArrayList;
@@ -19,12 +23,15 @@ import java.util.function.Supplier;
  * 3 × [BiLSTM(640 → 2×256), AdaLayerNorm, style concatenation]). Forward, and forward + backward with
  * each encoder's own parameters trainable. Prints the median of several runs in milliseconds.
  *
- * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp ... dev.kokoro.bench.MambaVsLstmBench [reps] [T,...] [B,...] [ops]}
+ * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp ... dev.kokoro.bench.MambaVsLstmBench [reps] [T,...] [B,...] [ops|cuda]}
+ * ({@code cuda}: both encoders and their inputs on the GPU, each run in its own DeviceScope and timed to a
+ * host read of its result; ops that ran on the CPU instead are listed at the end.)
  */
 public final class MambaVsLstmBench {
     static final int HIDDEN = 512, STYLE = 128;
     /** Tensors whose gradients are cleared before each timed run, as a training step would. */
     static final List<Tensor> LEAVES = new ArrayList<>();
+    static Device device = Device.CPU;
 
     public static void main(String[] args) {
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 3;
@@ -34,10 +41,16 @@ public final class MambaVsLstmBench {
         SplittableRandom rng = new SplittableRandom(42);
         MambaDurationEncoder enc = new MambaDurationEncoder(HIDDEN, STYLE);
         enc.initRandom(rng);
-        enc.requiresGrad(true);
-        enc.namedParams().values().forEach(p -> LEAVES.add(p.get()));
         DurationEncoder original = new DurationEncoder(STYLE, HIDDEN, 3);
         original.initRandom(rng);
+        if (args.length > 3 && args[3].equals("cuda")) {
+            device = Device.CUDA;
+            enc.to(device);
+            original.to(device);
+            System.out.println("device: cuda");
+        }
+        enc.requiresGrad(true);
+        enc.namedParams().values().forEach(p -> LEAVES.add(p.get()));
         original.requiresGrad(true);
         original.namedParams().values().forEach(p -> LEAVES.add(p.get()));
 
@@ -48,7 +61,7 @@ public final class MambaVsLstmBench {
         System.out.printf("%4s %5s | %12s %12s | %12s %12s%n", "B", "T", "mamba fwd", "mamba f+b", "3xBiLSTM fwd", "3xBiLSTM f+b");
         for (int b : bs)
             for (int t : ts) {
-                Tensor x = Tensor.randn(rng, DType.F32, b, HIDDEN, t), s = Tensor.randn(rng, DType.F32, b, STYLE);
+                Tensor x = Tensor.randn(rng, DType.F32, b, HIDDEN, t).to(device), s = Tensor.randn(rng, DType.F32, b, STYLE).to(device);
                 int[] lengths = new int[b];
                 Arrays.fill(lengths, t);
                 double mf = time(reps, () -> enc.forward(x, s, lengths), false);
@@ -61,8 +74,9 @@ public final class MambaVsLstmBench {
                 } catch (UnsupportedOperationException e) {
                     lf = lb = String.format("%12s", "n/a");
                 }
-                System.out.printf("%4d %5d | %12.1f %12.1f | %s %s%n", b, t, mf, mb, lf, lb);
+                System.out.printf("%4d %5d | %12.2f %12.2f | %s %s%n", b, t, mf, mb, lf, lb);
             }
+        if (device != Device.CPU) System.out.println("ran on the CPU instead of the device: " + Fallbacks.summary());
     }
 
     /** The block's own kernels alone at d_inner 1280: the selective scan and the causal conv. */
@@ -93,13 +107,17 @@ public final class MambaVsLstmBench {
         Tensor g = null;
         for (int r = -2; r < reps; r++) {
             for (Tensor t : LEAVES) t.zeroGrad();
-            long t0 = System.nanoTime();
-            Tensor y = f.get();
-            if (backward) {
-                if (g == null) g = Tensor.full(y.dtype, 1.0, y.shape());
-                y.backward(g);
+            long t0, t1;
+            try (DeviceScope scope = DeviceScope.open()) {
+                t0 = System.nanoTime();
+                Tensor y = f.get();
+                if (backward) {
+                    if (g == null || g.device() != y.device()) g = scope.keep(Tensor.full(y.dtype, 1.0, y.shape()).to(y.device()));
+                    y.backward(g);
+                }
+                if (device != Device.CPU) Reductions.sum(y).item();   // one stream: this read waits for every queued kernel
+                t1 = System.nanoTime();
             }
-            long t1 = System.nanoTime();
             if (r >= 0) ms[r] = (t1 - t0) / 1e6;
         }
         Arrays.sort(ms);

@@ -428,12 +428,9 @@ public final class CudaBackend implements Backend {
             r.rstd().close();
             return wrap(r.out());
         });
+        DecoderOps.register(CudaBackend::put);
         TrainingKernels.register();
-        // complex pointwise ops of Spectral, composed of device kernels (gradients: DeviceGrads)
-        put("power", (in, a) -> MathOps.square(in[0]).add(MathOps.square(in[1])));
-        put("magnitude", (in, a) -> MathOps.sqrt(MathOps.square(in[0]).add(MathOps.square(in[1]))));
-        put("polar_re", (in, a) -> in[0].mul(MathOps.cos(in[1])));
-        put("polar_im", (in, a) -> in[0].mul(MathOps.sin(in[1])));
+        DecoderGrads.register();
         put("weight_norm", (in, a) -> {   // g · v / ‖v‖ per output channel (dim 0)
             Tensor v = in[0], g = in[1];
             int o = v.size(0);

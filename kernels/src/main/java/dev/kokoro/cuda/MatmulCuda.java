@@ -1,14 +1,30 @@
 package dev.kokoro.cuda;
 
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
+import jcuda.driver.JCudaDriver;
 
 /**
  * Matrix products on TF32 tensor cores with FP32 accumulation (relative error about 1e-4..1e-3, like
  * PyTorch with allow_tf32). Row-major; {@code transA} means A is stored [K, M] (Aᵀ·B), {@code transB}
  * means B is stored [N, K] (A·Bᵀ). Rank-3 operands are batched over dim 0 (a rank-2 operand broadcasts).
+ *
+ * <p>Kernels (matmul.cu): {@code mm2_*} (mma.sync m16n8k8, 128×128 or 64×64 block tiles, 3–4 stage cp.async
+ * pipeline, split K for small M×N with long K) is the default; the first version, {@code matmul_tf32} (wmma, 64×64×16, no pipelining), stays
+ * selectable for comparison with {@code -Dkokoro.matmul.kernel=wmma} (or {@link #kernel} at run time).
  */
 public final class MatmulCuda {
     private MatmulCuda() {}
+
+    /** "auto" (mm2, configuration by problem size), a {@link #CONFIGS} name with optional "/SPLITS" (that mm2, K split
+     *  into that many parts) or "wmma" (the first kernel). */
+    static volatile String kernel = System.getProperty("kokoro.matmul.kernel", "auto");
+
+    private static final int BK = 32;
+    private static final Set<String> SMEM_SET = new HashSet<>();
 
     public static CudaTensor matmul(CudaTensor a, CudaTensor b, boolean transA, boolean transB) {
         boolean batched = a.rank() == 3 || b.rank() == 3;
@@ -31,8 +47,93 @@ public final class MatmulCuda {
                             int batch, long sA, long sB, long sC, float alpha, float beta) {
         if (batch > 65535) throw new IllegalArgumentException("matmul: batch " + batch + " > 65535");
         if (m == 0 || n == 0 || batch == 0) return;
-        Cuda.context().launch("matmul", "matmul_tf32", (n + 63) / 64, (m + 63) / 64, batch, 128, 1, 1, 0,
-                KernelArgs.of().ptr(a).ptr(b).ptr(c).i(m).i(n).i(k).i(transA ? 1 : 0).i(transB ? 1 : 0)
-                        .l(sA).l(sB).l(sC).f(alpha).f(beta));
+        CudaContext ctx = Cuda.context();
+        String which = kernel;
+        if (which.equals("wmma")) {
+            ctx.launch("matmul", "matmul_tf32", (n + 63) / 64, (m + 63) / 64, batch, 128, 1, 1, 0,
+                    KernelArgs.of().ptr(a).ptr(b).ptr(c).i(m).i(n).i(k).i(transA ? 1 : 0).i(transB ? 1 : 0)
+                            .l(sA).l(sB).l(sC).f(alpha).f(beta));
+            return;
+        }
+        Plan plan = which.equals("auto") ? choose(m, n, k, batch, ctx.multiprocessorCount()) : plan(which);
+        Config cfg = plan.cfg;
+        // split K into parts of a whole number of 32-wide K steps; the real part count follows from that
+        int kChunk = k, splits = 1;
+        if (plan.splits > 1 && k > 0) {
+            int kTiles = (k + BK - 1) / BK;
+            kChunk = (kTiles + plan.splits - 1) / plan.splits * BK;
+            splits = (k + kChunk - 1) / kChunk;
+            if (splits == 1) kChunk = k;
+        }
+        if ((long) batch * splits > 65535) { splits = 1; kChunk = k; }
+        // 16-byte cp.async needs every row start and batch stride of A and B at a multiple of 4 floats
+        long lda = transA ? m : k, ldb = transB ? k : n;
+        boolean vec = lda % 4 == 0 && ldb % 4 == 0 && sA % 4 == 0 && sB % 4 == 0;
+        String fn = "mm2_" + cfg.name + "_" + (transA ? "t" : "n") + (transB ? "t" : "n") + (vec ? "_v" : "_s");
+        int smem = cfg.smemBytes();
+        allowSmem(ctx, fn, smem);
+        int gx = (n + cfg.bn - 1) / cfg.bn, gy = (m + cfg.bm - 1) / cfg.bm;
+        if (splits == 1) {
+            ctx.launch("matmul", fn, gx, gy, batch, cfg.threads, 1, 1, smem,
+                    KernelArgs.of().ptr(a).ptr(b).ptr(c).i(m).i(n).i(k).l(sA).l(sB).l(sC).f(alpha).f(beta).i(1).i(kChunk));
+            return;
+        }
+        long mn = (long) m * n;
+        try (CudaTensor w = CudaTensor.empty(batch * splits, m, n)) {  // partial sums, alpha applied
+            ctx.launch("matmul", fn, gx, gy, batch * splits, cfg.threads, 1, 1, smem,
+                    KernelArgs.of().ptr(a).ptr(b).ptr(w).i(m).i(n).i(k).l(sA).l(sB).l(mn).f(alpha).f(0f).i(splits).i(kChunk));
+            ctx.launch1d("matmul", "mm2_splitk_reduce", mn * batch,
+                    KernelArgs.of().ptr(w).ptr(c).l(mn).i(batch).i(splits).l(sC).f(beta));
+        }
+    }
+
+    /** A configuration and how many parts K is split into (partial products summed by a second kernel). */
+    record Plan(Config cfg, int splits) {}
+
+    /** "NAME" or "NAME/SPLITS" (a {@link #CONFIGS} name). */
+    static Plan plan(String spec) {
+        int slash = spec.indexOf('/');
+        return slash < 0 ? new Plan(config(spec), 1) : new Plan(config(spec.substring(0, slash)), Integer.parseInt(spec.substring(slash + 1)));
+    }
+
+    /** One mm2 instantiation of matmul.cu (the V2_ENTRIES lines there): block tile bm × bn × 32, warps, pipeline stages. */
+    record Config(String name, int bm, int bn, int threads, int stages) {
+        /** stages × (A tile + B tile), each the larger of its two shared-memory layouts (see matmul.cu). */
+        int smemBytes() { return stages * (tileFloats(bm) + tileFloats(bn)) * 4; }
+
+        private static int tileFloats(int bmn) { return Math.max(bmn * (BK + 4), BK * (bmn + 8)); }
+    }
+
+    static final Config[] CONFIGS = {new Config("128", 128, 128, 128, 3), new Config("128lds", 128, 128, 128, 3), new Config("128w8", 128, 128, 256, 3),
+            new Config("256", 128, 256, 256, 3), new Config("64", 64, 64, 128, 4),
+            new Config("256s4", 128, 256, 256, 4), new Config("256t", 256, 128, 256, 4)};
+
+    static Config config(String name) {
+        for (Config c : CONFIGS) if (c.name.equals(name)) return c;
+        throw new IllegalArgumentException("kokoro.matmul.kernel: unknown kernel '" + name + "' (auto, wmma, 128, 128lds, 128w8, 256, 64, 256s4, 256t; NAME/SPLITS)");
+    }
+
+    /**
+     * 128×128 tiles once they give at least one block per multiprocessor; below that, K split into parts of at
+     * least 512 so that about two blocks per multiprocessor run (weight gradients: small M×N, long K), and
+     * where K is too short for that, 64×64 tiles (more blocks in flight). Measured on an H100: the configurations
+     * lie within ~10% of each other on large products (benchmarks/gpu/logs/2026-11-25-h100-matmul-run1-bench-ours.log).
+     */
+    static Plan choose(int m, int n, int k, int batch, int sms) {
+        long blocks128 = (long) ((m + 127) / 128) * ((n + 127) / 128) * batch;
+        if (blocks128 >= sms) return new Plan(config("128"), 1);
+        long splits = Math.min((2L * sms + blocks128 - 1) / blocks128, ((k + BK - 1) / BK) / 16);
+        if (splits >= 2) return new Plan(config("128"), (int) Math.min(splits, 32));
+        return new Plan(config("64"), 1);
+    }
+
+    private static void allowSmem(CudaContext ctx, String fn, int bytes) {
+        synchronized (SMEM_SET) {
+            if (SMEM_SET.contains(fn)) return;
+            CUfunction f = ctx.function("matmul", fn);
+            CudaContext.check("cuFuncSetAttribute(matmul/" + fn + ", MAX_DYNAMIC_SHARED_SIZE_BYTES, " + bytes + ")",
+                    () -> JCudaDriver.cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes));
+            SMEM_SET.add(fn);
+        }
     }
 }

@@ -5,17 +5,21 @@ import java.util.Random;
 
 /**
  * GPU timings with CUDA events (warm-up, then the median of repeats): the selective scan at Mamba(640)
- * sizes (D 1280, N 16, L 512, with z, D skip, delta bias and softplus) for each segment length K, and
- * the TF32 matmul; backward v1 and every backward v2 variant (K column: v2's chunk length T). Run: java -cp ... dev.kokoro.cuda.ScanBench [repeats]
+ * sizes (D 1280, N 16, L 512, with z, D skip, delta bias and softplus): the default sequential kernels
+ * (fwd+bwd = forwardForBackward + backward with the saved states, as mamba-ssm's fwd + bwd with its x), the
+ * v1 kernels for reference (K column: chunk or segment length), and the TF32 matmul.
+ * Run: java -cp ... dev.kokoro.cuda.ScanBench [repeats] [all]   (all: also the v2 backward variants)
  */
 public final class ScanBench {
     public static void main(String[] args) {
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+        boolean all = args.length > 1 && args[1].equals("all");  // also the v2 backward variants
         if (!Cuda.isAvailable()) {
             System.out.println("no GPU: " + Cuda.unavailableReason());
             return;
         }
         CudaContext c = Cuda.context();
+        String defaultVariant = SelectiveScanCuda.seqVariant;
         System.out.println("device: " + c);
         System.out.println("| what | shape | K | median ms | min ms | bandwidth floor ms |");
         System.out.println("|---|---|---|---|---|---|");
@@ -28,32 +32,38 @@ public final class ScanBench {
                 double mb = 4.0 * bt * l * (4.0 * d + 2 * n);  // u, delta, z, out + B, C
                 double fwdFloor = mb / 3.0e9, bwdFloor = 4.0 * bt * l * (7.0 * d + 6 * n) / 3.0e9;  // reads u, delta, z, dout, B, C; writes du, ddelta, dz; dB, dC read+write
                 String shape = "B" + bt + " D" + d + " N" + n + " L" + l;
-                for (boolean reg : new boolean[] {false, true})
-                    for (int k : new int[] {2, 4, 8}) {
-                        float[] t = time(c, reps, () -> SelectiveScanCuda.forward(u, delta, A, B, C, D, z, bias, true, null, k, reg).close());
-                        row("scan fwd" + (reg ? " (registers)" : " (shared carry)"), shape, k, t, fwdFloor);
+                // selective_scan_seq.cu, every variant: what a training step runs is forwardForBackward + backward(states)
+                for (String variant : SelectiveScanCuda.SEQ_VARIANTS) {
+                    SelectiveScanCuda.seqVariant = variant;
+                    float[] t = time(c, reps, () -> SelectiveScanCuda.forwardSeq(u, delta, A, B, C, D, z, bias, true, null).close());
+                    row("scan fwd (seq " + variant + ", inference)", shape, SelectiveScanCuda.CHUNK, t, fwdFloor);
+                    t = time(c, reps, () -> SelectiveScanCuda.forwardForBackward(u, delta, A, B, C, D, z, bias, true).close());
+                    row("scan fwd (seq " + variant + ", saving states)", shape, SelectiveScanCuda.CHUNK, t, fwdFloor);
+                    try (SelectiveScanCuda.Saved saved = SelectiveScanCuda.forwardForBackward(u, delta, A, B, C, D, z, bias, true)) {
+                        t = time(c, reps, () -> SelectiveScanCuda.backward(u, delta, A, B, C, D, z, bias, true, dout, saved.states()).close());
+                        row("scan bwd only (seq " + variant + ", saved states)", shape, SelectiveScanCuda.CHUNK, t, bwdFloor);
                     }
-                for (boolean wred : new boolean[] {false, true})
-                    for (int k : new int[] {2, 4, 8}) {
-                        float[] t = time(c, reps, () -> {
-                            SelectiveScanCuda.forward(u, delta, A, B, C, D, z, bias, true).close();
-                            SelectiveScanCuda.backward(u, delta, A, B, C, D, z, bias, true, dout, k, wred).close();
-                        });
-                        row("scan fwd+bwd (fwd " + (SelectiveScanCuda.fwdRegisters ? "registers" : "shared") + " K=" + SelectiveScanCuda.fwdK
-                                + ", bwd " + (wred ? "warp-slice reduce" : "shared atomics") + ")", shape, k, t, fwdFloor + bwdFloor);
-                    }
-                // backward v2 (selective_scan_v2.cu) beside v1, alone and after the default forward
-                float[] t1 = time(c, reps, () -> SelectiveScanCuda.backward(u, delta, A, B, C, D, z, bias, true, dout, 4, false).close());
-                row("scan bwd only (v1 shared atomics)", shape, 4, t1, bwdFloor);
+                    t = time(c, reps, () -> {
+                        try (SelectiveScanCuda.Saved saved = SelectiveScanCuda.forwardForBackward(u, delta, A, B, C, D, z, bias, true)) {
+                            SelectiveScanCuda.backward(u, delta, A, B, C, D, z, bias, true, dout, saved.states()).close();
+                        }
+                    });
+                    row("scan fwd+bwd (seq " + variant + ")", shape, SelectiveScanCuda.CHUNK, t, fwdFloor + bwdFloor);
+                }
+                SelectiveScanCuda.seqVariant = defaultVariant;
+                float[] t;
+                // the previous kernels (selective_scan.cu v1, segmented warp scans) at their defaults, for reference
+                t = time(c, reps, () -> SelectiveScanCuda.forward(u, delta, A, B, C, D, z, bias, true, null, 4, false).close());
+                row("scan fwd (v1 shared carry)", shape, 4, t, fwdFloor);
+                t = time(c, reps, () -> {
+                    SelectiveScanCuda.forward(u, delta, A, B, C, D, z, bias, true, null, 4, false).close();
+                    SelectiveScanCuda.backward(u, delta, A, B, C, D, z, bias, true, dout, 4, false).close();
+                });
+                row("scan fwd+bwd (v1 shared carry + shared atomics)", shape, 4, t, fwdFloor + bwdFloor);
+                if (!all) continue;
                 for (SelectiveScanBwdV2.Variant v : SelectiveScanBwdV2.VARIANTS) {
                     float[] tb = time(c, reps, () -> SelectiveScanBwdV2.backward(u, delta, A, B, C, D, z, bias, true, dout, v).close());
                     row("scan bwd only (v2 " + v.name() + ")", shape, v.chunk(), tb, bwdFloor);
-                    float[] tf = time(c, reps, () -> {
-                        SelectiveScanCuda.forward(u, delta, A, B, C, D, z, bias, true).close();
-                        SelectiveScanBwdV2.backward(u, delta, A, B, C, D, z, bias, true, dout, v).close();
-                    });
-                    row("scan fwd+bwd (fwd " + (SelectiveScanCuda.fwdRegisters ? "registers" : "shared") + " K=" + SelectiveScanCuda.fwdK
-                            + ", bwd v2 " + v.name() + ")", shape, v.chunk(), tf, fwdFloor + bwdFloor);
                 }
             }
         }

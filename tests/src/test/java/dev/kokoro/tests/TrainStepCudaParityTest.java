@@ -16,7 +16,17 @@ class TrainStepCudaParityTest {
         String why = Backends.unavailableReason(Device.CUDA);
         assumeTrue(why == null, "CUDA not available: " + why);
         assumeTrue(TrainStepOnDevice.fixturesPresent(), "fixtures missing");
-        TrainStepOnDevice.Errors e = TrainStepOnDevice.run(Device.CUDA);
+        // FP32 convolutions: the reference is float64, and the conv kernels use TF32 by default (like
+        // torch.backends.cudnn.allow_tf32); matmuls are FP32 unless -Dkokoro.cuda.tf32=true
+        java.lang.reflect.Field tf32 = Class.forName("dev.kokoro.cuda.Conv1dCuda").getField("allowTf32");
+        boolean was = tf32.getBoolean(null);
+        tf32.setBoolean(null, false);
+        TrainStepOnDevice.Errors e;
+        try {
+            e = TrainStepOnDevice.run(Device.CUDA);
+        } finally {
+            tf32.setBoolean(null, was);
+        }
         System.out.println(e.report());
         System.out.println("train step on CUDA: " + e.fallbacks());
         assertTrue(e.losses() <= 1e-3, "losses/activations rel err " + e.losses() + "\n" + e.report());

@@ -75,15 +75,22 @@ public final class Generator extends Module {
     }
 
     /**
+     * Where a device model computes the harmonic source: true (or {@code -Dkokoro.source.float64=true})
+     * keeps the host float64 path below (parity with the float64 reference); by default a device model
+     * computes it on the device in its own dtype, as PyTorch does on the GPU.
+     */
+    public static volatile boolean deviceSourceFloat64 = Boolean.getBoolean("kokoro.source.float64");
+
+    /**
      * The harmonic source's STFT, magnitude ‖ phase: f0 [B, T0] → [B, nFft+2, T0·scale/hop + 1], in f0's
-     * dtype but computed in float64: the phases of near-empty bins (an unvoiced, constant source has
-     * only DC and bin 1) are decided by the Hann window's float32 rounding (~1e-8), which a float32
-     * DFT buries in its own rounding noise; and the sine phases reach 1e5 rad.
+     * dtype but, on the host, computed in float64: the phases of near-empty bins (an unvoiced, constant
+     * source has only DC and bin 1) are decided by the Hann window's float32 rounding (~1e-8), which a
+     * float32 DFT buries in its own rounding noise; and the sine phases reach 1e5 rad.
      */
     public Tensor harmonics(Tensor f0, Map<String, Tensor> trace) {
         DType dtype = f0.dtype;
-        Device device = f0.device();   // float64 lives on the host: a device model computes the source there
-        f0 = f0.to(Device.CPU).to(DType.F64);
+        Device device = f0.device();   // float64 lives on the host: there, or on the device in float32 (see above)
+        if (device == Device.CPU || deviceSourceFloat64) f0 = f0.to(Device.CPU).to(DType.F64);
         Tensor up = Resample.nearest1dScale(f0.unsqueeze(1), upsampleScale).transpose(1, 2);   // [B, L, 1]
         Tensor har = mSource.forward(up);                                                    // [B, L, 1]
         put(trace, "m_source", har.to(dtype).to(device));

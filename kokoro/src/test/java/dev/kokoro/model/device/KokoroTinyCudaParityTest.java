@@ -14,6 +14,7 @@ import dev.kokoro.engine.backend.Fallbacks;
 import dev.kokoro.engine.io.Fixtures;
 import dev.kokoro.engine.io.Safetensors;
 import dev.kokoro.model.KModel;
+import dev.kokoro.model.decoder.Generator;
 import dev.kokoro.model.KokoroConfig;
 import java.util.Arrays;
 import java.util.Map;
@@ -41,6 +42,8 @@ class KokoroTinyCudaParityTest {
         m.to(Device.CUDA);
         System.out.println("device: " + Cuda.context());
         Fallbacks.reset();
+        boolean deviceSource = Generator.deviceSourceFloat64;
+        Generator.deviceSourceFloat64 = true;   // the reference's float64 harmonic source (on the host)
         long inUse = Cuda.context().allocator().inUseBytes();
         for (int run = 0; run < 3; run++) {
             long t0 = System.nanoTime();
@@ -62,6 +65,15 @@ class KokoroTinyCudaParityTest {
             System.out.printf("run %d: %.1f ms, audio %s rel L2 %.3e, duration_float rel L2 %.3e%n", run, ms, Arrays.toString(audio.shape()), eAudio, eDur);
             assertTrue(eAudio <= TOL, "audio rel L2 " + eAudio);
             assertTrue(eDur <= TOL, "duration_float rel L2 " + eDur);
+        }
+        Generator.deviceSourceFloat64 = false;   // the speed path: the source in float32 on the device, as PyTorch on a GPU
+        try (DeviceScope scope = DeviceScope.open()) {
+            Tensor audio = m.forwardWithTokens(ref.get("input_ids"), ref.get("ref_s"), 1.0, false).audio().to(Device.CPU);
+            double e = GradCheck.relL2(audio.to(DType.F64), ref.get("audio"));
+            System.out.printf("float32 source on the device: audio rel L2 %.3e%n", e);
+            assertTrue(Double.isFinite(e) && Double.isFinite(audio.sum().item()), "float32 device source gave a non-finite result");
+        } finally {
+            Generator.deviceSourceFloat64 = deviceSource;
         }
         System.out.println(Fallbacks.summary());
     }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# On the GPU machine (device tool), from the repository root, with the folder made by
+# benchmarks/device/stage_all.sh carried (default .device/final). One call:
+#   1. every @Tag("gpu") test (kernels, backend, tiny Kokoro on CUDA, train step on CUDA), per-launch sync on;
+#   2. ours: GPU synthesis (real size, 120 tokens -> 360 frames), the PEFT step (B8 x 64 tokens x 256 frames,
+#      TF32 like the anchor), DurationEncoder 3xBiLSTM vs Mamba on the GPU;
+#   3. PyTorch in the same call: ../shared/anchors/pytorch_anchor.py on cuda (synthesis, DurationEncoder,
+#      PEFT step), with mamba-ssm's selective_scan_cuda built in the background from the carried sources.
+# Logs go to $OUT (8 files at most come back).
+set -o pipefail
+D=${DEVICE_DIR:-.device/final}
+OUT=${OUT:-/tmp/kokoro-out}
+mkdir -p "$OUT" /tmp/j
+tar xJf "$D/jdk.tar.xz" -C /tmp/j
+JAVA=/tmp/j/jdk/bin/java
+CP=$(ls "$D"/lib/*.jar | grep -v console-standalone | tr '\n' ':')
+J="$JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx48g -Dfixtures.dir=$D/fixtures -cp $CP"
+{ date -u; nvidia-smi -L; nvidia-smi --query-gpu=driver_version,memory.total --format=csv; lscpu | grep "Model name"; } > "$OUT/env.txt" 2>&1
+cat "$OUT/env.txt"
+MPID=
+if [ -d "$D/mamba_csrc" ]; then
+  setsid python3 benchmarks/gpu/mamba_ssm_bench.py "$D/mamba_csrc" /tmp/mamba_build --build-only > "$OUT/mamba-build.log" 2>&1 &
+  MPID=$!
+fi
+echo "== GPU tests at ${SECONDS}s"
+timeout ${TEST_TIMEOUT:-240} $JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx16g -Dfixtures.dir=$D/fixtures -Dkokoro.cuda.sync=true \
+  -jar "$D"/lib/junit-platform-console-standalone-1.14.1.jar execute --class-path "$CP" --select-package dev.kokoro \
+  --include-tag gpu --details=tree --disable-banner --disable-ansi-colors > "$OUT/tests.log" 2>&1
+echo "tests exit $?"
+grep -E "✘|tests (successful|failed|aborted|found)" "$OUT/tests.log" | head -30
+{
+  echo "== synthesis on the GPU (FP32 matmuls, TF32 convs: PyTorch's defaults)"
+  timeout 120 $J dev.kokoro.bench.SynthBench --device cuda --reps 10 --warmup 3 2>&1 | grep -v WARNING
+  echo "== synthesis on the GPU, TF32 matmuls"
+  timeout 120 $J -Dkokoro.cuda.tf32=true dev.kokoro.bench.SynthBench --device cuda --reps 10 --warmup 3 --no-profile 2>&1 | grep -v WARNING
+  echo "== PEFT step on the GPU (TF32)"
+  timeout 200 $J -Dkokoro.cuda.tf32=true dev.kokoro.bench.TrainBench --device cuda --steps 5 --warmup 2 2>&1 | grep -v WARNING
+  echo "== DurationEncoder on the GPU"
+  timeout 120 $J dev.kokoro.bench.MambaVsLstmBench 10 128,512 1,16 cuda 2>&1 | grep -v WARNING
+} > "$OUT/ours.log" 2>&1
+grep -E "median|PEFT step|JSON|^ +[0-9]+ +[0-9]+ \||fell back|ran on the CPU|Exception" "$OUT/ours.log" | cut -c1-400 | head -40
+if [ -n "$MPID" ]; then
+  for i in $(seq 1 ${BUILD_WAIT:-200}); do kill -0 $MPID 2>/dev/null || break; sleep 1; done
+  tail -2 "$OUT/mamba-build.log"
+fi
+if [ -f "$D/anchor/py/kokoro/model.py" ]; then
+  echo "== PyTorch (hexgrad/kokoro + mamba-ssm) on the same GPU at ${SECONDS}s"
+  PYTHONUNBUFFERED=1 ANCHOR_DEVICES=cuda PYTHONPATH=/tmp/mamba_build:$D/anchor/py REF_DIR=$D/anchor \
+    timeout 240 python3 $D/anchor/pytorch_anchor.py 2>&1 | grep -v -i warn > "$OUT/pytorch.log"
+  grep -v JSON "$OUT/pytorch.log" | tail -12
+fi
+echo "all done at ${SECONDS}s"

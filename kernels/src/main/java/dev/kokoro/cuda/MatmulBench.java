@@ -1,0 +1,90 @@
+package dev.kokoro.cuda;
+
+import java.util.Random;
+
+/**
+ * GPU timings of {@link MatmulCuda} at Kokoro's real shapes: the first kernel (wmma) beside mm2 (automatic
+ * choice, timed twice to show the spread, and each configuration forced). CUDA events around each call after 5 warm-ups; median and min of the repeats;
+ * TFLOP/s from the median (2·batch·M·N·K). Inputs are random (never zeros). The same shapes, in the same order,
+ * are timed for torch.matmul by benchmarks/gpu/torch_matmul_bench.py.
+ * Columns: TFLOP/s of each variant (a {@link MatmulCuda#kernel} value). Run:
+ * java -cp ... dev.kokoro.cuda.MatmulBench [repeats [shape-substring|all [variant,variant,...]]]
+ */
+public final class MatmulBench {
+    /** name, batch, M, N, K, transA, transB (1 = transposed). */
+    static final Object[][] SHAPES = {
+        {"proj x·Wᵀ BT512", 1, 512, 1280, 640, 0, 1},
+        {"proj x·Wᵀ BT2048", 1, 2048, 1280, 640, 0, 1},
+        {"proj x·Wᵀ BT8192", 1, 8192, 1280, 640, 0, 1},
+        {"proj x·Wᵀ N2560 K1280", 1, 8192, 2560, 1280, 0, 1},
+        {"proj x·Wᵀ N768", 1, 4096, 768, 640, 0, 1},
+        {"proj dX = dY·W", 1, 8192, 640, 1280, 0, 0},
+        {"proj dW = dYᵀ·X", 1, 1280, 640, 8192, 1, 0},
+        {"ALBERT FFN x·Wᵀ", 1, 512, 3072, 768, 0, 1},
+        {"ALBERT dW = dYᵀ·X", 1, 3072, 768, 512, 1, 0},
+        {"ALBERT attn QKᵀ 12 heads", 12, 512, 512, 64, 0, 1},
+        {"conv W·cols Cout512 T43200", 1, 512, 43200, 1536, 0, 0},
+        {"conv W·cols Cout256 B8·T43200", 1, 256, 345600, 768, 0, 0},
+        {"conv W·cols K=1090·3 (unaligned)", 1, 1024, 8192, 3270, 0, 0},
+        {"conv dCols = Wᵀ·dY", 1, 1536, 43200, 512, 1, 0},
+        {"conv dW = dY·colsᵀ", 1, 512, 1536, 43200, 0, 1},
+    };
+
+    public static void main(String[] args) {
+        int reps = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        String only = args.length > 1 ? args[1] : null;  // a shape name substring: time only those shapes
+        String[] variants = args.length > 2 ? args[2].split(",") : new String[] {"wmma", "auto", "auto", "128", "128w8", "256", "256s4", "256t", "64"};
+        if (!Cuda.isAvailable()) {
+            System.out.println("no GPU: " + Cuda.unavailableReason());
+            return;
+        }
+        CudaContext c = Cuda.context();
+        System.out.println("device: " + c);
+        System.out.println("| shape | batch×M×N×K tA tB | auto plan | " + String.join(" | ", variants) + " | [1] median ms | [1] min ms |");
+        System.out.println("|---|---|---|" + "---|".repeat(variants.length) + "---|---|");
+        Random r = new Random(1);
+        for (Object[] s : SHAPES) {
+            if (only != null && !only.equals("all") && !((String) s[0]).contains(only)) continue;
+            int batch = (int) s[1], m = (int) s[2], n = (int) s[3], k = (int) s[4];
+            boolean ta = (int) s[5] == 1, tb = (int) s[6] == 1;
+            double flop = 2.0 * batch * m * n * k;
+            try (CudaTensor a = random(r, batch == 1 ? new int[] {ta ? k : m, ta ? m : k} : new int[] {batch, ta ? k : m, ta ? m : k});
+                 CudaTensor b = random(r, batch == 1 ? new int[] {tb ? n : k, tb ? k : n} : new int[] {batch, tb ? n : k, tb ? k : n});
+                 CudaTensor out = batch == 1 ? CudaTensor.empty(m, n) : CudaTensor.empty(batch, m, n)) {
+                double[] tf = new double[variants.length];
+                float[] auto = null;
+                for (int v = 0; v < variants.length; v++) {
+                    String old = MatmulCuda.kernel;
+                    MatmulCuda.kernel = variants[v];
+                    try {
+                        float[] t = ScanBench.time(c, reps, () -> MatmulCuda.gemm(a, b, out, m, n, k, ta, tb, batch,
+                                batch == 1 ? 0 : (long) m * k, batch == 1 ? 0 : (long) k * n, (long) m * n, 1f, 0f));
+                        tf[v] = flop / (t[0] * 1e-3) / 1e12;
+                        if (v == Math.min(1, variants.length - 1)) auto = t;
+                    } finally {
+                        MatmulCuda.kernel = old;
+                    }
+                }
+                MatmulCuda.Plan p = MatmulCuda.choose(m, n, k, batch, c.multiprocessorCount());
+                StringBuilder row = new StringBuilder(String.format("| %s | %d×%d×%d×%d %s %s | %s/%d |", s[0], batch, m, n, k, ta ? "T" : "N", tb ? "T" : "N", p.cfg().name(), p.splits()));
+                for (double x : tf) row.append(String.format(" %.1f |", x));
+                System.out.println(row + String.format(" %.3f | %.3f |", auto[0], auto[1]));
+            }
+        }
+    }
+
+    /** A random tensor; large ones repeat one random 4M-float block (device-to-device copies) to keep host time short. */
+    static CudaTensor random(Random r, int... shape) {
+        int n = CudaTensor.numel(shape), chunk = Math.min(n, 1 << 22);
+        float[] h = new float[chunk];
+        for (int i = 0; i < chunk; i++) h[i] = (float) r.nextGaussian();
+        if (chunk == n) return CudaTensor.upload(h, shape);
+        CudaTensor t = CudaTensor.empty(shape);
+        try (CudaTensor blk = CudaTensor.upload(h, chunk)) {
+            for (long o = 0; o < n; o += chunk)
+                Cuda.context().copyDeviceToDevice(t.buffer().pointer().withByteOffset(4 * o), blk.buffer().pointer(), 4L * Math.min(chunk, n - o));
+            Cuda.context().synchronize();
+        }
+        return t;
+    }
+}
