@@ -24,26 +24,28 @@ import java.util.Map;
  * {@link CudaTensor} over the storage, copied by the strided-copy kernel only when the view is not
  * contiguous), call the kernel, and {@link #wrap} its result:
  * <pre>{@code
- * put("conv1d", (in, a) -> wrap(Conv1dCuda.forward(dense(in[0]), dense(in[1]), denseOrNull(in[2]), i(a[0]), i(a[1]), i(a[2]), i(a[3]))));
+ * put("conv1d", (in, a) -> wrap(Conv1dCuda.conv1d(dense(in[0]), dense(in[1]), denseOrNull(in[2]), i(a[0]), i(a[1]), i(a[2]), i(a[3]))));
  * }</pre>
  * Op names and argument orders are those of the engine's dispatch lines (e.g. Conv.conv1d). An op
  * without an entry runs on the CPU (engine Dispatch fallback).
  *
  * <p>Gradients: an op in the engine's DeviceGrads runs its backward with dispatched ops; an op with a
- * backward kernel registers it with {@link #putGrad} (used when an input requires grad): keep the engine
- * tensors the backward reads in the closure, and give each kernel-made gradient to {@link #grad}, which
- * frees those of inputs that do not require grad. Ask only for what {@link #wants} says is needed:
+ * backward kernel registers it with {@link #putGrad} (used when an input requires grad; see
+ * {@link TrainingKernels} and {@link DecoderGrads}): keep the engine tensors the backward reads in the
+ * closure, and give each kernel-made gradient to {@link #grad}, which frees those of inputs that do not
+ * require grad. Ask only for what {@link #wants} says is needed:
  * <pre>{@code
  * putGrad("conv1d", (in, a) -> {
- *     Tensor x = in[0].contiguous(), w = in[1].contiguous(), b = in[2];
- *     Tensor out = wrap(Conv1dCuda.forward(dense(x), dense(w), denseOrNull(b), ...));
+ *     Tensor x = in[0].contiguous(), w = in[1].contiguous();
+ *     Tensor out = wrap(Conv1dCuda.conv1d(dense(x), dense(w), denseOrNull(in[2]), i(a[0]), i(a[1]), i(a[2]), i(a[3])));
  *     return new Recorded(out, g -> {
- *         Conv1dCuda.Grads r = Conv1dCuda.backward(dense(x), dense(w), dense(g), wants(in[0]), wants(w), wants(b), ...);
- *         grad(in[0], r.dx()); grad(in[1], r.dw()); grad(b, r.db());
+ *         Conv1dCuda.Grads r = Conv1dCuda.backward(dense(x), dense(w), dense(g), wants(in[0]), wants(in[1]), wants(in[2]), i(a[0]), i(a[1]), i(a[2]), i(a[3]));
+ *         grad(in[0], r.dx()); grad(in[1], r.dweight()); grad(in[2], r.dbias());
  *     });
  * });
- * }</pre> Matmuls run in full FP32 like PyTorch's
- * default; {@code -Dkokoro.cuda.tf32=true} switches them to the TF32 tensor-core kernel.
+ * }</pre>
+ * Matmuls run in full FP32 like PyTorch's default; {@code -Dkokoro.cuda.tf32=true} switches them to the
+ * TF32 tensor-core kernel.
  */
 public final class CudaBackend implements Backend {
     static final boolean TF32 = Boolean.getBoolean("kokoro.cuda.tf32");
