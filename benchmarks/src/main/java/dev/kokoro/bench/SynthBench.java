@@ -3,6 +3,11 @@ package dev.kokoro.bench;
 import dev.kokoro.engine.Activations;
 import dev.kokoro.engine.Autograd;
 import dev.kokoro.engine.DType;
+import dev.kokoro.engine.Device;
+import dev.kokoro.engine.backend.Backend;
+import dev.kokoro.engine.backend.Backends;
+import dev.kokoro.engine.backend.DeviceScope;
+import dev.kokoro.engine.backend.Fallbacks;
 import dev.kokoro.engine.Parallel;
 import dev.kokoro.engine.Tensor;
 import dev.kokoro.model.Alignment;
@@ -45,6 +50,7 @@ public final class SynthBench {
         int threads = -1, reps = 3, warmup = 1;
         long seed = 0;
         boolean profile = true;
+        String device = "cpu";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
@@ -52,8 +58,9 @@ public final class SynthBench {
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--no-profile" -> profile = false;
+                case "--device" -> device = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (use --threads N --reps R --warmup W --seed S --no-profile)");
+                        + " (use --threads N --reps R --warmup W --seed S --no-profile --device cpu|cuda)");
             }
         }
         if (threads > 0)
@@ -67,6 +74,16 @@ public final class SynthBench {
         long t0 = System.nanoTime();
         KModel model = KModel.random(cfg, seed);
         model.decoder.seed(seed);
+        Device dev = switch (device) {
+            case "cpu" -> Device.CPU;
+            case "cuda" -> Device.CUDA;
+            default -> throw new IllegalArgumentException("--device must be cpu or cuda, got " + device);
+        };
+        Backend be = dev == Device.CPU ? null : Backends.require(dev);
+        if (be != null) {
+            model.to(dev);
+            profile = false;   // per-module laps of asynchronous kernels would mislead
+        }
         double buildS = (System.nanoTime() - t0) / 1e9;
         long params = model.parameterCount();
 
@@ -76,16 +93,19 @@ public final class SynthBench {
         Tensor inputIds = Tensor.of(ids, 1, TOKENS);
         float[] ref = new float[256];
         for (int i = 0; i < ref.length; i++) ref[i] = (float) (0.1 * Tensor.gaussian(rng));
-        Tensor refS = Tensor.of(ref, 1, 256);
+        Tensor refS = Tensor.of(ref, 1, 256).to(dev);
         long[][] dur = {new long[TOKENS]};
         Arrays.fill(dur[0], FRAMES_PER_TOKEN);
-        Tensor aln = Alignment.fromDurations(dur, TOKENS, DType.F32);
+        Tensor aln = Alignment.fromDurations(dur, TOKENS, DType.F32).to(dev);
         int frames = TOKENS * FRAMES_PER_TOKEN;
 
-        System.out.printf(Locale.ROOT, "SynthBench: Kokoro-82M random weights (%d params, built in %.1f s), %d tokens -> %d frames, %d threads, %s%n",
-                params, buildS, TOKENS, frames, used, Runtime.version());
+        System.out.printf(Locale.ROOT, "SynthBench: Kokoro-82M random weights (%d params, built in %.1f s), %d tokens -> %d frames, %s, %s%n",
+                params, buildS, TOKENS, frames, be == null ? used + " threads" : dev + " (TF32 " + Boolean.getBoolean("kokoro.cuda.tf32") + ")", Runtime.version());
+        Fallbacks.quiet(true);
         Tensor audio = null;
-        for (int i = 0; i < warmup; i++) audio = synth(model, inputIds, refS, aln, null);
+        for (int i = 0; i < warmup; i++) audio = timedSynth(model, inputIds, refS, aln);
+        Fallbacks.reset();
+        if (be != null) be.resetPeakMemory();
         double secs = audio == null ? frames * 600 / 24000.0 : audio.numel() / 24000.0;
 
         resetPeaks();
@@ -93,7 +113,7 @@ public final class SynthBench {
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         for (int i = 0; i < reps; i++) {
             long c = os.getProcessCpuTime(), t = System.nanoTime();
-            audio = synth(model, inputIds, refS, aln, null);
+            audio = timedSynth(model, inputIds, refS, aln);
             ts[i] = (System.nanoTime() - t) / 1e9;
             cpu[i] = (os.getProcessCpuTime() - c) / 1e9;
             System.out.printf(Locale.ROOT, "  run %d: %.3f s wall, %.3f s process CPU (all threads, JIT and GC included)%n", i, ts[i], cpu[i]);
@@ -108,6 +128,10 @@ public final class SynthBench {
         double cpuMedian = cs[reps / 2];
         System.out.printf(Locale.ROOT, "median %.3f s for %.2f s audio: RTF %.4f; peak heap %.0f MB (sum of the heap pools' peaks during the timed runs); "
                 + "median process CPU %.3f s; load average %.2f%n", median, secs, median / secs, peakHeapMb, cpuMedian, os.getSystemLoadAverage());
+        Map<String, Long> mem = be == null ? Map.of() : be.memory();
+        String fb = Fallbacks.summary();
+        if (be != null) System.out.printf(Locale.ROOT, "device %s: peak %.2f GB in use, %.2f GB reserved; over %d runs: %s%n", dev,
+                mem.getOrDefault("peak_in_use", 0L) / 1e9, mem.getOrDefault("peak_reserved", 0L) / 1e9, reps, fb);
 
         Map<String, Double> stages = new LinkedHashMap<>();
         if (profile) {
@@ -122,7 +146,9 @@ public final class SynthBench {
             stages = timer.ms;
         }
         StringBuilder json = new StringBuilder("{");
-        json.append(String.format(Locale.ROOT, "\"bench\":\"synth_cpu\",\"threads\":%d,\"tokens\":%d,\"frames\":%d,\"audio_s\":%.3f,", used, TOKENS, frames, secs));
+        json.append(String.format(Locale.ROOT, "\"bench\":\"synth_%s\",\"tf32\":%s,\"device_peak_gb\":%.3f,\"fallbacks\":\"%s\",", dev,
+                Boolean.getBoolean("kokoro.cuda.tf32"), mem.getOrDefault("peak_in_use", 0L) / 1e9, fb.replace("\"", "'")));
+        json.append(String.format(Locale.ROOT, "\"threads\":%d,\"tokens\":%d,\"frames\":%d,\"audio_s\":%.3f,", used, TOKENS, frames, secs));
         json.append(String.format(Locale.ROOT, "\"median_s\":%.4f,\"rtf\":%.5f,\"runs_s\":%s,\"peak_heap_mb\":%.0f,\"cpu_s_median\":%.3f,\"load_avg_1m\":%.2f,",
                 median, median / secs, Arrays.toString(ts), peakHeapMb, cpuMedian, os.getSystemLoadAverage()));
         json.append(String.format(Locale.ROOT, "\"cpu\":\"%s\",\"cores\":%d,\"java\":\"%s\",\"params\":%d", cpuName(),
@@ -135,6 +161,13 @@ public final class SynthBench {
             json.append('}');
         }
         System.out.println("JSON " + json.append('}'));
+    }
+
+    /** One synthesis inside a DeviceScope; the audio comes back to the host (on a device this waits for every kernel). */
+    static Tensor timedSynth(KModel m, Tensor inputIds, Tensor refS, Tensor aln) {
+        try (DeviceScope scope = DeviceScope.open()) {
+            return synth(m, inputIds, refS, aln, null).to(Device.CPU);
+        }
     }
 
     /**

@@ -1,9 +1,16 @@
 package dev.kokoro.engine;
 
+import dev.kokoro.engine.backend.Backend;
+import dev.kokoro.engine.backend.Backends;
 import java.util.ArrayList;
 import java.util.List;
 
-/** torch.optim.AdamW (decoupled weight decay, bias correction, amsgrad off), and clipping by global norm. */
+/**
+ * torch.optim.AdamW (decoupled weight decay, bias correction, amsgrad off), and clipping by global norm.
+ * Parameters may live on a device: the moments are made beside them (construct the optimizer outside any
+ * DeviceScope, so they outlive the steps) and the update runs as the backend's "adamw_step" kernel, or on
+ * host copies written back when the backend has none.
+ */
 public final class AdamW {
     private final List<Tensor> params;
     private final List<Tensor> m = new ArrayList<>(), v = new ArrayList<>();
@@ -20,8 +27,8 @@ public final class AdamW {
         this.weightDecay = weightDecay;
         for (Tensor p : this.params) {
             Tensor.check(p.isContiguous() && p.dtype.isFloat(), "AdamW needs contiguous float parameters");
-            m.add(Tensor.zeros(p.dtype, p.shape));
-            v.add(Tensor.zeros(p.dtype, p.shape));
+            m.add(Tensor.zeros(p.device(), p.dtype, p.shape));
+            v.add(Tensor.zeros(p.device(), p.dtype, p.shape));
         }
     }
 
@@ -38,6 +45,10 @@ public final class AdamW {
         for (int k = 0; k < params.size(); k++) {
             Tensor p = params.get(k), g = p.grad;
             if (g == null) continue;
+            if (p.storage() != null) {
+                deviceStep(p, g, m.get(k), v.get(k));
+                continue;
+            }
             Tensor cg = g.contiguous(), m1 = m.get(k), m2 = v.get(k);
             for (int i = 0, n = p.numel(); i < n; i++) {
                 double gi = p.dtype == DType.F32 ? cg.f[i] : cg.d[i];
@@ -55,6 +66,22 @@ public final class AdamW {
                 }
             }
         }
+    }
+
+    private void deviceStep(Tensor p, Tensor g, Tensor m1, Tensor m2) {
+        Backend.InPlace k = Backends.require(p.device()).inPlace("adamw_step");
+        if (k != null) {
+            k.apply(new Tensor[] {p, g.contiguous(), m1, m2}, new Object[] {step, lr, beta1, beta2, eps, weightDecay});
+            return;
+        }
+        Tensor hp = p.to(Device.CPU).detach(), hm = m1.to(Device.CPU), hv = m2.to(Device.CPU);
+        hp.grad = g.to(Device.CPU).detach();
+        AdamW host = new AdamW(List.of(hp), lr, beta1, beta2, eps, weightDecay);
+        host.restore(step - 1, List.of(hm), List.of(hv));
+        host.step();
+        p.copyFrom(hp);
+        m1.copyFrom(host.m.get(0));
+        m2.copyFrom(host.v.get(0));
     }
 
     public void zeroGrad() {
@@ -81,14 +108,24 @@ public final class AdamW {
     /** torch.nn.utils.clip_grad_norm_: scales all gradients so their global L2 norm is at most maxNorm; returns the norm before. */
     public static double clipGradNorm(List<Tensor> params, double maxNorm) {
         double total = 0;
+        Tensor deviceSq = null;   // Σ g² of device gradients, summed on the device: one download
         for (Tensor p : params) {
             if (p.grad == null) continue;
+            if (p.grad.storage() != null) {
+                Tensor acc = deviceSq;
+                deviceSq = Autograd.noGrad(() -> {
+                    Tensor sq = MathOps.square(p.grad).sum();
+                    return acc == null ? sq : acc.add(sq);
+                });
+                continue;
+            }
             Tensor g = p.grad.contiguous();
             for (int i = 0, n = g.numel(); i < n; i++) {
                 double x = g.dtype == DType.F32 ? g.f[i] : g.d[i];
                 total += x * x;
             }
         }
+        if (deviceSq != null) total += deviceSq.item();
         total = Math.sqrt(total);
         double coef = maxNorm / (total + 1e-6);
         if (coef < 1) for (Tensor p : params) if (p.grad != null) p.grad = Autograd.noGrad(() -> p.grad.mul(coef));

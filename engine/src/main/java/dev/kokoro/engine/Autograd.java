@@ -64,15 +64,64 @@ public final class Autograd {
     static void backward(Tensor root, Tensor gradOutput) {
         Tensor.check(root.requiresGrad, "backward() on a tensor that does not require grad");
         List<Tensor> order = topoOrder(root);
+        DeviceGradRefs refs = FREE_DEVICE_GRADS && root.storage() != null ? new DeviceGradRefs() : null;
         try (Scope s = disable()) {
             root.accumulateGrad(gradOutput);
             for (int i = order.size() - 1; i >= 0; i--) {
                 Tensor t = order.get(i);
                 if (t.node == null || t.grad == null) continue;
                 Tensor g = t.grad;
+                Tensor[] before = refs == null ? null : refs.grads(t.node.inputs);
                 t.node.backward.apply(g);
                 t.grad = null; // intermediate gradients are freed as soon as they are used
+                if (refs != null) refs.update(t.node.inputs, before, g);
             }
+        }
+    }
+
+    /**
+     * Frees the device buffers of intermediate gradients as soon as no pending gradient uses them: a step
+     * runs in one DeviceScope, which would otherwise hold every gradient of the backward until it closes.
+     * Only gradients assigned during this backward are counted (a buffer may be shared: a backward may hand
+     * its output gradient, or a view of it, to an input); leaf gradients are never freed here.
+     * {@code -Dkokoro.grad.free=false} turns it off.
+     */
+    static final boolean FREE_DEVICE_GRADS = !"false".equals(System.getProperty("kokoro.grad.free"));
+
+    private static final class DeviceGradRefs {
+        private final Map<dev.kokoro.engine.backend.DeviceStorage, int[]> refs = new IdentityHashMap<>();
+
+        Tensor[] grads(Tensor[] inputs) {
+            Tensor[] g = new Tensor[inputs.length];
+            for (int k = 0; k < inputs.length; k++) g[k] = inputs[k] == null ? null : inputs[k].grad;
+            return g;
+        }
+
+        void update(Tensor[] inputs, Tensor[] before, Tensor used) {
+            for (int k = 0; k < inputs.length; k++) {
+                Tensor in = inputs[k];
+                if (in == null || in.grad == before[k] || seenBefore(inputs, k)) continue;
+                inc(in.grad);
+                dec(before[k]);
+            }
+            dec(used);
+        }
+
+        private static boolean seenBefore(Tensor[] inputs, int k) {
+            for (int j = 0; j < k; j++) if (inputs[j] == inputs[k]) return true;
+            return false;
+        }
+
+        private void inc(Tensor g) {
+            if (g != null && g.storage() != null) refs.computeIfAbsent(g.storage(), x -> new int[1])[0]++;
+        }
+
+        private void dec(Tensor g) {
+            if (g == null || g.storage() == null) return;
+            int[] c = refs.get(g.storage());
+            if (c == null || --c[0] > 0) return;   // untracked (made before this backward) or still used
+            refs.remove(g.storage());
+            g.storage().free();
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.kokoro.cuda;
 
 import dev.kokoro.engine.Attention;
+import dev.kokoro.engine.Autograd;
+import dev.kokoro.engine.Node;
 import dev.kokoro.engine.DType;
 import dev.kokoro.engine.Device;
 import dev.kokoro.engine.MathOps;
@@ -22,15 +24,34 @@ import java.util.Map;
  * {@link CudaTensor} over the storage, copied by the strided-copy kernel only when the view is not
  * contiguous), call the kernel, and {@link #wrap} its result:
  * <pre>{@code
- * put("conv1d", (in, a) -> wrap(Conv1dCuda.forward(dense(in[0]), dense(in[1]), denseOrNull(in[2]), i(a[0]), i(a[1]), i(a[2]), i(a[3]))));
+ * put("conv1d", (in, a) -> wrap(Conv1dCuda.conv1d(dense(in[0]), dense(in[1]), denseOrNull(in[2]), i(a[0]), i(a[1]), i(a[2]), i(a[3]))));
  * }</pre>
  * Op names and argument orders are those of the engine's dispatch lines (e.g. Conv.conv1d). An op
- * without an entry runs on the CPU (engine Dispatch fallback). Matmuls run in full FP32 like PyTorch's
- * default; {@code -Dkokoro.cuda.tf32=true} switches them to the TF32 tensor-core kernel.
+ * without an entry runs on the CPU (engine Dispatch fallback).
+ *
+ * <p>Gradients: an op in the engine's DeviceGrads runs its backward with dispatched ops; an op with a
+ * backward kernel registers it with {@link #putGrad} (used when an input requires grad; see
+ * {@link TrainingKernels} and {@link DecoderGrads}): keep the engine tensors the backward reads in the
+ * closure, and give each kernel-made gradient to {@link #grad}, which frees those of inputs that do not
+ * require grad. Ask only for what {@link #wants} says is needed:
+ * <pre>{@code
+ * putGrad("conv1d", (in, a) -> {
+ *     Tensor x = in[0].contiguous(), w = in[1].contiguous();
+ *     Tensor out = wrap(Conv1dCuda.conv1d(dense(x), dense(w), denseOrNull(in[2]), i(a[0]), i(a[1]), i(a[2]), i(a[3])));
+ *     return new Recorded(out, g -> {
+ *         Conv1dCuda.Grads r = Conv1dCuda.backward(dense(x), dense(w), dense(g), wants(in[0]), wants(in[1]), wants(in[2]), i(a[0]), i(a[1]), i(a[2]), i(a[3]));
+ *         grad(in[0], r.dx()); grad(in[1], r.dweight()); grad(in[2], r.dbias());
+ *     });
+ * });
+ * }</pre>
+ * Matmuls run in full FP32 like PyTorch's default; {@code -Dkokoro.cuda.tf32=true} switches them to the
+ * TF32 tensor-core kernel.
  */
 public final class CudaBackend implements Backend {
     static final boolean TF32 = Boolean.getBoolean("kokoro.cuda.tf32");
     private static final Map<String, Kernel> KERNELS = new HashMap<>();
+    private static final Map<String, GradKernel> GRAD_KERNELS = new HashMap<>();
+    private static final Map<String, InPlace> IN_PLACE = new HashMap<>();
     /** Tensors of the running kernel call, kept strongly reachable so no Cleaner frees their blocks mid-launch. */
     private static final ThreadLocal<List<Object>> PINNED = ThreadLocal.withInitial(ArrayList::new);
 
@@ -80,6 +101,47 @@ public final class CudaBackend implements Backend {
         };
     }
 
+    @Override public GradKernel gradKernel(String op) {
+        GradKernel k = GRAD_KERNELS.get(op);
+        if (k == null) return null;
+        return (in, a) -> {
+            Recorded r = pinned(in, () -> k.apply(in, a));
+            if (r == null) return null;
+            Node.Backward bw = r.backward();
+            return new Recorded(r.out(), g -> pinned(new Object[] {in, g}, () -> { bw.apply(g); return null; }));
+        };
+    }
+
+    @Override public InPlace inPlace(String op) {
+        InPlace k = IN_PLACE.get(op);
+        return k == null ? null : (in, a) -> pinned(in, () -> { k.apply(in, a); return null; });
+    }
+
+    @Override public Map<String, Long> memory() {
+        DeviceAllocator al = Cuda.context().allocator();
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        m.put("in_use", al.inUseBytes());
+        m.put("reserved", al.reservedBytes());
+        m.put("peak_in_use", al.peakInUseBytes());
+        m.put("peak_reserved", al.peakReservedBytes());
+        return m;
+    }
+
+    @Override public void resetPeakMemory() { Cuda.context().allocator().resetPeak(); }
+
+    /** Runs {@code body} with {@code keep} strongly reachable and pops the pins its dense() calls add. */
+    private static <T> T pinned(Object keep, java.util.function.Supplier<T> body) {
+        List<Object> pin = PINNED.get();
+        int mark = pin.size();
+        pin.add(keep);
+        try {
+            return body.get();
+        } finally {
+            unpin(pin, mark);
+            Reference.reachabilityFence(keep);
+        }
+    }
+
     /** Op names with a CUDA kernel (others fall back to the CPU). */
     public static List<String> kernelNames() { return KERNELS.keySet().stream().sorted().toList(); }
 
@@ -112,7 +174,35 @@ public final class CudaBackend implements Backend {
     static int i(Object o) { return ((Number) o).intValue(); }
     static float f(Object o) { return ((Number) o).floatValue(); }
 
-    private static void put(String op, Kernel k) { KERNELS.put(op, k); }
+    static void put(String op, Kernel k) { KERNELS.put(op, k); }
+
+    /**
+     * An op whose kernel records its own backward (used when an input requires grad; see
+     * {@link TrainingKernels} for the pattern: keep the engine tensors the backward needs in the closure,
+     * {@link #dense} them again there, and hand each gradient to {@link #grad}).
+     */
+    static void putGrad(String op, GradKernel k) { GRAD_KERNELS.put(op, k); }
+
+    static void putInPlace(String op, InPlace k) { IN_PLACE.put(op, k); }
+
+    /** Op names whose CUDA kernel carries its own backward. */
+    public static List<String> gradKernelNames() { return GRAD_KERNELS.keySet().stream().sorted().toList(); }
+
+    /**
+     * Accumulates the kernel-made gradient {@code g} (shape of {@code input}, or reshaped to it) into
+     * {@code input}, which takes over its buffer; frees it when the input does not require grad.
+     */
+    static void grad(Tensor input, CudaTensor g) {
+        if (g == null) return;
+        if (input == null || !input.requiresGrad()) {
+            g.close();
+            return;
+        }
+        Autograd.accumulate(input, wrap(g).reshape(input.shape()));
+    }
+
+    /** True when the backward must produce a gradient for {@code t}. */
+    static boolean wants(Tensor t) { return t != null && t.requiresGrad(); }
 
     // ---------------------------------------------------------------- kernels
 
@@ -341,6 +431,8 @@ public final class CudaBackend implements Backend {
             return wrap(r.out());
         });
         DecoderOps.register(CudaBackend::put);
+        TrainingKernels.register();
+        DecoderGrads.register();
         put("weight_norm", (in, a) -> {   // g · v / ‖v‖ per output channel (dim 0)
             Tensor v = in[0], g = in[1];
             int o = v.size(0);

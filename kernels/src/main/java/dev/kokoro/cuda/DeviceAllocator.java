@@ -14,7 +14,7 @@ import jcuda.driver.CUdeviceptr;
 public final class DeviceAllocator {
     private final CudaContext ctx;
     private final Map<Long, ArrayDeque<CUdeviceptr>> free = new HashMap<>();
-    private long reservedBytes, inUseBytes, driverAllocations;
+    private long reservedBytes, inUseBytes, driverAllocations, peakInUseBytes, peakReservedBytes;
     private boolean poison;
 
     DeviceAllocator(CudaContext ctx) { this.ctx = ctx; }
@@ -43,6 +43,8 @@ public final class DeviceAllocator {
             reservedBytes += cls;
         }
         inUseBytes += cls;
+        peakInUseBytes = Math.max(peakInUseBytes, inUseBytes);
+        peakReservedBytes = Math.max(peakReservedBytes, reservedBytes);
         if (poison) ctx.memsetFloat(p, Float.NaN, cls / 4);
         return new DeviceBuffer(this, p, bytes, cls);
     }
@@ -69,4 +71,16 @@ public final class DeviceAllocator {
     public synchronized long driverAllocations() { return driverAllocations; }
     public synchronized long reservedBytes() { return reservedBytes; }
     public synchronized long inUseBytes() { return inUseBytes; }
+
+    /** The most bytes handed out at once (size classes; like torch.cuda.max_memory_allocated) since {@link #resetPeak}. */
+    public synchronized long peakInUseBytes() { return peakInUseBytes; }
+
+    /** The most bytes held from the driver at once (like torch.cuda.max_memory_reserved) since {@link #resetPeak}. */
+    public synchronized long peakReservedBytes() { return peakReservedBytes; }
+
+    /** Starts the peaks from the current use. */
+    public synchronized void resetPeak() {
+        peakInUseBytes = inUseBytes;
+        peakReservedBytes = reservedBytes;
+    }
 }

@@ -70,7 +70,7 @@ final class DemoCommand {
         Path out = Path.of(a.str("out"));
         Args distillArgs = new Args("demo-distill").option("seed", "N", a.str("seed"), "").option("lr", "X", "3e-3", "")
                 .option("weight-decay", "X", "0.01", "").option("batch", "N", "4", "").option("steps", "N", a.str("distill-steps"), "")
-                .option("checkpoint-every", "N", "0", "").option("clip", "X", "1.0", "").flag("resume", "");
+                .option("checkpoint-every", "N", "0", "").option("clip", "X", "1.0", "").option("device", "cpu|cuda", a.str("device"), "").flag("resume", "");
         distillArgs.parse(new String[0], "");
         System.out.println("\n== distillation (text only): the Mamba encoder learns the original DurationEncoder's output");
         int rc = DistillCommand.distill(model, utts, new RunDir(out.resolve("distill")), distillArgs);

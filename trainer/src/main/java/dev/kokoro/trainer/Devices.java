@@ -7,14 +7,13 @@ import dev.kokoro.engine.backend.Backends;
 final class Devices {
     private Devices() {}
 
-    /** Training commands: the CPU only for now (AdamW, clipping and the data path still work on host arrays). */
-    static void require(String device) {
-        switch (device) {
-            case "cpu" -> { }
-            case "cuda" -> throw new Args.UsageException("--device cuda: training does not run on the GPU yet (synth does: synth --device cuda);"
-                    + " use --device cpu");
-            default -> throw new Args.UsageException("--device must be cpu or cuda, got '" + device + "'");
-        }
+    /**
+     * Training commands: cpu, or cuda when it is available. On CUDA the model, the loss and the optimizer
+     * step run on the device (ops without a CUDA kernel fall back to the CPU, each named once on stderr);
+     * data preparation (G2P, resampling, DTW durations) stays on the CPU.
+     */
+    static Device training(String device) {
+        return inference(device);
     }
 
     /** Inference: cpu, or cuda when a GPU, its driver and the PTX kernels are there (else a clear error). */

@@ -17,7 +17,7 @@ final class Distill {
     /** Logged as: loss_mel column = the encoder-output L1 (feature matching), loss_dur = the duration L1. */
     static Tensor[] loss(KModel model, DurationEncoding teacher, Tensor ids, Tensor refS) {
         int style = model.cfg.styleDim();
-        Tensor s = refS.to(model.dtype()).slice(1, style, 2 * style);
+        Tensor s = refS.to(model.dtype()).to(model.device()).slice(1, style, 2 * style);
         Tensor dEn, dT, durT;
         try (var off = Autograd.disable()) {
             dEn = model.bertDurationInput(ids, null, null);

@@ -41,7 +41,7 @@ final class DistillCommand {
         if (!a.parse(argv, "Trains the grafted Mamba encoder to reproduce the original DurationEncoder's output and the\n"
                 + "durations computed from it, on text alone, so the surgered model speaks from its first step.\n"
                 + "train.csv: loss_mel holds the encoder-output L1, loss_dur the duration L1.")) return 0;
-        Devices.require(a.str("device"));
+        Devices.training(a.str("device"));
         KModel model = Models.load(Path.of(a.required("model")), a.path("config"));
         if (Surgery.isSurgered(model)) throw new Args.UsageException("distill: needs the original checkpoint (its DurationEncoder is the teacher)");
         Voice voice = Voice.load(Path.of(a.required("voice")));
@@ -67,6 +67,11 @@ final class DistillCommand {
         if (utts.isEmpty()) throw new IOException("distill: no usable sentence");
         Surgery.Result sr = Surgery.apply(model, a.integer("seed"));
         DurationEncoding teacher = sr.original();
+        dev.kokoro.engine.Device device = Devices.training(a.str("device"));
+        if (device != dev.kokoro.engine.Device.CPU) {
+            model.to(device);
+            if (teacher instanceof dev.kokoro.model.nn.Module m) m.to(device);
+        }
         Map<String, Tensor> params = Surgery.trainable(model);
         System.out.printf("distilling the DurationEncoder into the Mamba block (%,d parameters) on %d sentences%n",
                 sr.encoder().parameterCount(), utts.size());

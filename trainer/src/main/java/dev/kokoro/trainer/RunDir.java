@@ -64,12 +64,12 @@ final class RunDir {
     /** Writes trainable parameters and optimizer state atomically. */
     void saveCheckpoint(int step, Map<String, Tensor> params, AdamW opt, Map<String, String> meta) throws IOException {
         Map<String, Tensor> t = new LinkedHashMap<>();
-        params.forEach((k, v) -> t.put("param." + k, v));
+        params.forEach((k, v) -> t.put("param." + k, host(v)));
         if (opt != null) {
             List<String> names = new ArrayList<>(params.keySet());
             for (int i = 0; i < names.size(); i++) {
-                t.put("adam.exp_avg." + names.get(i), opt.expAvg().get(i));
-                t.put("adam.exp_avg_sq." + names.get(i), opt.expAvgSq().get(i));
+                t.put("adam.exp_avg." + names.get(i), host(opt.expAvg().get(i)));
+                t.put("adam.exp_avg_sq." + names.get(i), host(opt.expAvgSq().get(i)));
             }
         }
         Map<String, String> m = new LinkedHashMap<>(meta);
@@ -77,6 +77,9 @@ final class RunDir {
         m.put("adam_step", Integer.toString(opt == null ? 0 : opt.stepCount()));
         Safetensors.write(checkpoint(), t, m);
     }
+
+    /** A host copy of a device tensor (checkpoints are written from the host). */
+    static Tensor host(Tensor t) { return t.detach().to(dev.kokoro.engine.Device.CPU); }
 
     record Saved(int step, int adamStep, Map<String, Tensor> params, Map<String, Tensor> expAvg,
                  Map<String, Tensor> expAvgSq, Map<String, String> meta) {}

@@ -60,7 +60,7 @@ final class TrainCommand {
         Args a = options("train");
         if (!a.parse(argv, "Replaces the prosody DurationEncoder with a Mamba block and fine-tunes only that block on your\n"
                 + "recordings (L1 log-mel loss + duration loss, teacher-forced with target durations, AdamW).")) return 0;
-        Devices.require(a.str("device"));
+        Devices.training(a.str("device"));   // fails early when CUDA is asked for and missing
         Path modelPath = Path.of(a.required("model"));
         KModel model = Models.load(modelPath, a.path("config"));
         Voice voice = Voice.load(Path.of(a.required("voice")));
@@ -91,6 +91,11 @@ final class TrainCommand {
         else Surgery.freezeAllBut(model, (dev.kokoro.model.nn.Module) model.predictor.textEncoder());
         if (a.has("init")) initFrom(model, Path.of(a.str("init")));
         model.deterministic(!a.bool("source-noise"));
+        dev.kokoro.engine.Device device = Devices.training(a.str("device"));
+        if (device != dev.kokoro.engine.Device.CPU) {
+            model.to(device);   // the trainable tensors are replaced by device copies: take them after the move
+            System.out.println("device: " + device + " (model, loss and AdamW; data preparation stayed on the CPU)");
+        }
         Map<String, Tensor> params = Surgery.trainable(model);
         long trainable = params.values().stream().mapToLong(Tensor::numel).sum();
         System.out.printf(Locale.ROOT, "parameters: %,d trainable (Mamba block) of %,d total (%.2f%%)%n", trainable, model.parameterCount(),

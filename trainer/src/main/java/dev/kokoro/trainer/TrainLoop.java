@@ -2,6 +2,7 @@ package dev.kokoro.trainer;
 
 import dev.kokoro.engine.AdamW;
 import dev.kokoro.engine.Tensor;
+import dev.kokoro.engine.backend.DeviceScope;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,6 +16,11 @@ import java.util.concurrent.TimeUnit;
  * train.csv, a progress bar, atomic checkpoints every N steps and at the end, validation and samples
  * every N steps, resume, a clean stop with a checkpoint on Ctrl-C, and a stop that keeps the last good
  * checkpoint on a NaN/Inf loss.
+ *
+ * <p>Parameters may live on a device (move the model before constructing the loop: the optimizer's
+ * moments are made beside the parameters). Each step (forward, backward, clipping, AdamW) runs inside one
+ * {@link DeviceScope}, so its device temporaries and gradients are freed when it ends; the loss terms
+ * come back as host numbers for logging. Validation and samples get a scope of their own.
  */
 final class TrainLoop {
     static final int EXIT_NONFINITE = 3, EXIT_INTERRUPTED = 130;
@@ -82,8 +88,16 @@ final class TrainLoop {
         try {
             while (s < sch.steps()) {
                 int next = s + 1;
-                opt.zeroGrad();
-                Losses l = step.run(next);
+                Losses l;
+                try (DeviceScope scope = DeviceScope.open()) {
+                    opt.zeroGrad();
+                    l = step.run(next);
+                    if (l.finite()) {
+                        if (sch.clip() > 0) AdamW.clipGradNorm(new ArrayList<>(params.values()), sch.clip());
+                        opt.step();
+                    }
+                    opt.zeroGrad();   // the gradients die with the scope
+                }
                 if (!l.finite()) {
                     System.err.printf("%nstopped: non-finite loss at %s (loss %s, mel %s, dur %s, f0 %s, energy %s).%n"
                                     + "The last good checkpoint is kept: %s (step %s). Lower --lr or check that item.%n",
@@ -91,8 +105,6 @@ final class TrainLoop {
                             java.nio.file.Files.exists(run.checkpoint()) ? RunDir.load(run.checkpoint()).step() : "none yet");
                     return EXIT_NONFINITE;
                 }
-                if (sch.clip() > 0) AdamW.clipGradNorm(new ArrayList<>(params.values()), sch.clip());
-                opt.step();
                 s = next;
                 double secs = (System.nanoTime() - t0) / 1e9;
                 if (s % sch.logEvery() == 0 || s == sch.steps()) run.logRow(s, l, opt.lr, secs);
@@ -103,8 +115,8 @@ final class TrainLoop {
                     System.err.printf("checkpoint written at step %d: %s (continue with --resume)%n", s, run.checkpoint());
                     return EXIT_INTERRUPTED;
                 }
-                if (validate != null && sch.validEvery() > 0 && (s % sch.validEvery() == 0 || last)) validate.at(s);
-                if (samples != null && sch.sampleEvery() > 0 && (s % sch.sampleEvery() == 0 || last)) samples.at(s);
+                if (validate != null && sch.validEvery() > 0 && (s % sch.validEvery() == 0 || last)) scoped(validate, s);
+                if (samples != null && sch.sampleEvery() > 0 && (s % sch.sampleEvery() == 0 || last)) scoped(samples, s);
             }
             return 0;
         } finally {
@@ -114,6 +126,12 @@ final class TrainLoop {
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running: it is waiting for `done`, released above
             }
+        }
+    }
+
+    private static void scoped(Hook h, int step) throws Exception {
+        try (DeviceScope scope = DeviceScope.open()) {
+            h.at(step);
         }
     }
 

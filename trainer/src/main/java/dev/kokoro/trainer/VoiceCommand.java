@@ -30,7 +30,7 @@ final class VoiceCommand {
         if (!a.parse(argv, "Learns a new voice pack for the speaker of --data: the model (original, surgered or fine-tuned)\n"
                 + "stays frozen and only the style vector trains. --voice gives the starting pack. Weight decay is\n"
                 + "applied to the style vector too: pass --weight-decay 0 to turn it off.")) return 0;
-        Devices.require(a.str("device"));
+        dev.kokoro.engine.Device device = Devices.training(a.str("device"));
         Path modelPath = Path.of(a.required("model"));
         Path save = Path.of(a.required("save"));
         KModel model = Models.load(modelPath, a.path("config"));
@@ -52,8 +52,13 @@ final class VoiceCommand {
         List<Integer> lengths = new ArrayList<>();
         for (Peft.Example ex : train) lengths.add(ex.ids().size(1) - 2);
         lengths.sort(null);
-        Tensor style = start.style(lengths.get(lengths.size() / 2)).to(DType.F32).copy().requiresGrad(true);
+        Tensor style = start.style(lengths.get(lengths.size() / 2)).to(DType.F32).copy();
         model.requiresGrad(false);
+        if (device != dev.kokoro.engine.Device.CPU) {
+            model.to(device);
+            style = style.to(device).detach();
+        }
+        style.requiresGrad(true);
         model.deterministic(!a.bool("source-noise"));
         List<Peft.Example> tr = withStyle(train, style), va = withStyle(valid, style);
         System.out.printf(Locale.ROOT, "learning a style vector (256 values) on %d utterances; the model (%,d parameters) is frozen%n",

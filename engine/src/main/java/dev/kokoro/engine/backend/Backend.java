@@ -1,6 +1,7 @@
 package dev.kokoro.engine.backend;
 
 import dev.kokoro.engine.Device;
+import dev.kokoro.engine.Node;
 import dev.kokoro.engine.Tensor;
 
 /**
@@ -34,11 +35,52 @@ public interface Backend {
     Kernel kernel(String op);
 
     /**
+     * The kernel of an op that carries its own backward (device kernels for the input gradients), or null.
+     * {@link Dispatch} asks for it when an input of the op requires grad, before the engine's generic
+     * rules ({@code DeviceGrads}); without one it uses {@link #kernel} with such a rule, else the CPU.
+     */
+    default GradKernel gradKernel(String op) { return null; }
+
+    /**
+     * A named in-place kernel with no autograd (optimizer updates: "adamw_step" with inputs
+     * {param, grad, exp_avg, exp_avg_sq} and args {step, lr, beta1, beta2, eps, weight_decay}); null when
+     * this backend has none (the caller then works on host copies).
+     */
+    default InPlace inPlace(String op) { return null; }
+
+    /**
+     * Device memory counters in bytes, e.g. in_use, reserved, peak_in_use, peak_reserved (empty when the
+     * backend keeps none). The peaks count from the last {@link #resetPeakMemory}.
+     */
+    default java.util.Map<String, Long> memory() { return java.util.Map.of(); }
+
+    default void resetPeakMemory() {}
+
+    /**
      * One op on device inputs (null entries stay null); {@code args} are the op's non-tensor parameters.
      * Returns null to decline (e.g. a size the kernel does not support): the op then falls back to the CPU.
      */
     @FunctionalInterface
     interface Kernel {
         Tensor apply(Tensor[] inputs, Object[] args);
+    }
+
+    /**
+     * Forward of a differentiable op: its output and the backward that turns the output gradient into
+     * input gradients with device kernels, accumulating with {@code Autograd.accumulate} only into inputs
+     * that require grad (frozen weights get no gradient work). Returns null to decline (the op then falls
+     * back like one without a kernel). Runs with autograd off, as does the backward.
+     */
+    @FunctionalInterface
+    interface GradKernel {
+        Recorded apply(Tensor[] inputs, Object[] args);
+    }
+
+    /** A kernel's output and its backward. */
+    record Recorded(Tensor out, Node.Backward backward) {}
+
+    @FunctionalInterface
+    interface InPlace {
+        void apply(Tensor[] inputs, Object[] args);
     }
 }

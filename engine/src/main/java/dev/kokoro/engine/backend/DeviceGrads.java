@@ -66,6 +66,29 @@ final class DeviceGrads {
             return g.mul(s.add(x.mul(s).mul(s.neg().add(1))));
         });
         unary("softplus", (g, x, y, a) -> g.mul(Activations.sigmoid(x)));
+        unary("abs", (g, x, y, a) -> g.mul(x.div(nonZero(y))));                 // sign(x), 0 at 0
+        unary("relu", (g, x, y, a) -> g.mul(step(x)));
+        unary("leaky_relu", (g, x, y, a) -> {                                      // slope + (1 − slope)·[x > 0]
+            double slope = d(a[0]);
+            return g.mul(step(x).mul(1 - slope).add(slope));
+        });
+        RULES.put("power", (y, in, a) -> g -> {                                   // re² + im²
+            if (in[0].requiresGrad()) acc(in[0], g.mul(in[0]).mul(2));
+            if (in[1].requiresGrad()) acc(in[1], g.mul(in[1]).mul(2));
+        });
+        RULES.put("magnitude", (y, in, a) -> g -> {                               // |re + i·im|, gradient 0 at 0
+            Tensor gr = g.div(nonZero(y));
+            if (in[0].requiresGrad()) acc(in[0], gr.mul(in[0]));
+            if (in[1].requiresGrad()) acc(in[1], gr.mul(in[1]));
+        });
+        RULES.put("polar_re", (y, in, a) -> g -> {                                // m·cos p
+            if (in[0].requiresGrad()) acc(in[0], g.mul(MathOps.cos(in[1])));
+            if (in[1].requiresGrad()) acc(in[1], g.mul(in[0]).mul(MathOps.sin(in[1])).neg());
+        });
+        RULES.put("polar_im", (y, in, a) -> g -> {                                // m·sin p
+            if (in[0].requiresGrad()) acc(in[0], g.mul(MathOps.sin(in[1])));
+            if (in[1].requiresGrad()) acc(in[1], g.mul(in[0]).mul(MathOps.cos(in[1])));
+        });
         RULES.put("sum", (y, in, a) -> g -> acc(in[0], g.reshape(ones(in[0].dim())).expand(in[0].shape())));
         RULES.put("sum_dim", (y, in, a) -> g -> {
             int k = in[0].normDim((Integer) a[0]);
@@ -96,6 +119,12 @@ final class DeviceGrads {
             }
         });
     }
+
+    /** |x| with zeros raised to the smallest normal float (x / nonZero(|x|) is sign(x), 0 at 0). */
+    private static Tensor nonZero(Tensor absX) { return MathOps.clamp(absX, Float.MIN_NORMAL, Double.POSITIVE_INFINITY); }
+
+    /** [x > 0] as 0/1, with dispatched ops. */
+    private static Tensor step(Tensor x) { return Activations.relu(x).div(nonZero(MathOps.abs(x))); }
 
     static int[] ones(int n) {
         int[] s = new int[n];

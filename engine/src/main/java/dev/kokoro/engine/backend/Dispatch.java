@@ -12,8 +12,10 @@ import java.util.function.Function;
  * Device dispatch at the op entry points. Each public op starts with one line:
  * <pre>{@code if (Dispatch.onDevice(x, w)) return Dispatch.run("conv1d", in -> conv1d(in[0], in[1], stride), Dispatch.args(stride), x, w);}</pre>
  * {@code onDevice} is a null/field check, so the CPU path pays nothing. {@code run} checks that the inputs
- * share one device, then either runs the backend's kernel for the op name (recording autograd with
- * {@link DeviceGrads} when an input requires grad) or falls back: the inputs move to the host with
+ * share one device, then either runs the backend's kernel for the op name or falls back. When an input
+ * requires grad the kernel must come with a backward: the backend's own ({@link Backend#gradKernel}, device
+ * kernels for the input gradients) or, for a plain {@link Backend#kernel}, a {@link DeviceGrads} rule
+ * written with dispatched ops. The fallback moves the inputs to the host with
  * {@code to(Device.CPU)}, the CPU op runs on them (the lambda: the same entry point, now on host tensors)
  * and the result moves back. Both moves are differentiable, so autograd works through a fallback too.
  *
@@ -41,8 +43,17 @@ public final class Dispatch {
     public static Tensor run(String name, Function<Tensor[], Tensor> cpu, Object[] args, Tensor... inputs) {
         Device dev = device(name, inputs);
         Backend be = Backends.require(dev);
-        Backend.Kernel k = be.kernel(name);
         boolean grad = Autograd.needsGrad(inputs);
+        Backend.GradKernel gk = grad ? be.gradKernel(name) : null;
+        if (gk != null) {
+            Tensor[] in = uploadScalars(inputs, dev);
+            Backend.Recorded r;
+            try (Autograd.Scope s = Autograd.disable()) {
+                r = gk.apply(in, args);
+            }
+            if (r != null) return Autograd.record(r.out(), r.backward(), in);
+        }
+        Backend.Kernel k = be.kernel(name);
         DeviceGrads.Rule rule = grad ? DeviceGrads.rule(name) : null;
         if (k != null && (!grad || rule != null)) {
             Tensor[] in = uploadScalars(inputs, dev);
@@ -57,7 +68,8 @@ public final class Dispatch {
             }
         }
         String dv = dev.toString().toUpperCase();
-        Fallbacks.record(name, dev.toString(), k == null ? "no " + dv + " kernel yet"
+        Fallbacks.record(name, dev.toString(), gk != null ? "its " + dv + " kernel does not take these inputs"
+                : k == null ? "no " + dv + " kernel yet"
                 : grad && rule == null ? "its " + dv + " kernel records no gradient yet" : "its " + dv + " kernel does not take these inputs");
         Tensor[] host = new Tensor[inputs.length];
         for (int i = 0; i < inputs.length; i++) host[i] = inputs[i] == null ? null : inputs[i].to(Device.CPU);

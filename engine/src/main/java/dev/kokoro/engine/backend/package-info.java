@@ -17,9 +17,12 @@
  * on a device the op runs the backend's kernel registered under the op's name, else it falls back to
  * the CPU op on host copies (one warning per op name, counted in
  * {@link dev.kokoro.engine.backend.Fallbacks}). Inputs on different devices are an error naming the op
- * and every input's device, dtype and shape. Autograd: kernels with a rule in {@code DeviceGrads} record
- * their backward with the same dispatched ops (so gradients stay on the device); an op without a rule
- * falls back when an input requires grad, and the fallback is differentiable because both moves are.
+ * and every input's device, dtype and shape. Autograd, when an input requires grad: a backend kernel that
+ * carries its own backward ({@link dev.kokoro.engine.backend.Backend#gradKernel}: output plus a
+ * {@code Node.Backward} made of device kernels, computing only the gradients of inputs that require them;
+ * it may decline with null) is used first; else a plain kernel with a rule in {@code DeviceGrads} (the
+ * backward written with the same dispatched ops); else the op falls back, differentiably because both
+ * moves are. Optimizers call {@link dev.kokoro.engine.backend.Backend#inPlace} kernels ("adamw_step").
  * The backend is found with {@link java.util.ServiceLoader} (the kernels module lists
  * {@code dev.kokoro.cuda.CudaBackend} in META-INF/services); the engine does not depend on it.
  *

@@ -8,6 +8,8 @@ import java.util.Map;
 /** A fake CUDA backend for CPU tests: storage is a float[] "on the device"; it has only the kernels in {@link #kernels}. */
 final class SimBackend implements Backend {
     final Map<String, Kernel> kernels = new HashMap<>();
+    final Map<String, GradKernel> gradKernels = new HashMap<>();
+    final Map<String, InPlace> inPlace = new HashMap<>();
     int live;
 
     final class Storage implements DeviceStorage {
@@ -57,4 +59,8 @@ final class SimBackend implements Backend {
     }
 
     @Override public Kernel kernel(String op) { return kernels.get(op); }
+
+    @Override public GradKernel gradKernel(String op) { return gradKernels.get(op); }
+
+    @Override public InPlace inPlace(String op) { return inPlace.get(op); }
 }
