@@ -36,7 +36,8 @@ extern "C" __global__ void binary_op(int op, const float *__restrict__ a, int ao
       case 0: r = x + y; break;
       case 1: r = x - y; break;
       case 2: r = x * y; break;
-      default: r = x / y; break;
+      case 3: r = x / y; break;
+      default: r = atan2f(x, y); break;                            // atan2(a, b)
     }
     out[i] = r;
   }
@@ -68,6 +69,8 @@ extern "C" __global__ void unary_op(int op, const float *__restrict__ x, int xof
       case 16: r = v > 20.f ? v : log1pf(expf(v)); break;          // softplus, threshold 20
       case 17: r = fminf(fmaxf(v, p0), p1); break;                 // clamp
       case 18: r = rintf(v); break;                                // round half to even
+      case 19: r = floorf(v); break;
+      case 20: r = v > p0 ? 1.f : 0.f; break;                      // step
       default: r = v; break;                                       // copy
     }
     out[i] = r;

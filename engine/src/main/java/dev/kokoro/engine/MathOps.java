@@ -6,7 +6,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Pointwise math: sin, cos, exp, log, sqrt, abs, atan2, clamp, square, round. */
+/** Pointwise math: sin, cos, exp, log, sqrt, abs, atan2, clamp, square, round, floor, step. */
 public final class MathOps {
     private MathOps() {}
 
@@ -131,6 +131,19 @@ public final class MathOps {
         Tensor c = Autograd.noGrad(x::contiguous);
         Tensor out = Elementwise.map(c, v -> Math.min(Math.max(v, lo), hi));
         return Autograd.record(out, g -> g.mul(Elementwise.map(c, v -> v >= lo && v <= hi ? 1 : 0)), x);
+    }
+
+    /** torch.floor, not differentiable (returns a detached tensor). */
+    public static Tensor floor(Tensor x) {
+        if (Dispatch.onDevice(x)) return Dispatch.run("floor", in -> floor(in[0]), Dispatch.args(), x.detach());
+        if (x.dtype == DType.I64) return x.detach().copy();
+        return Elementwise.map(x.detach(), Math::floor);
+    }
+
+    /** (x > threshold) as 1 / 0 in x's dtype, not differentiable (returns a detached tensor). */
+    public static Tensor step(Tensor x, double threshold) {
+        if (Dispatch.onDevice(x)) return Dispatch.run("step", in -> step(in[0], threshold), Dispatch.args(threshold), x.detach());
+        return Elementwise.map(x.detach(), v -> v > threshold ? 1 : 0);
     }
 
     /** torch.round (half to even), not differentiable (returns a detached tensor). */

@@ -351,6 +351,10 @@ public final class CudaBackend implements Backend {
         for (int j = 0; j < math.length; j++) unaryOp(math[j], 3 + j);
         put("clamp", (in, a) -> unary(17, in[0], f(a[0]), f(a[1])));
         put("round", (in, a) -> unary(18, in[0], 0f, 0f));
+        put("floor", (in, a) -> unary(19, in[0], 0f, 0f));
+        put("step", (in, a) -> unary(20, in[0], f(a[0]), 0f));
+        put("atan2", (in, a) -> binary("atan2", TensorOpsCuda.ATAN2, in[0], in[1]));
+        put("angle", (in, a) -> binary("angle", TensorOpsCuda.ATAN2, in[1], in[0]));   // atan2(im, re)
         put("sum", (in, a) -> {
             Tensor x = in[0];
             Tensor out = empty();

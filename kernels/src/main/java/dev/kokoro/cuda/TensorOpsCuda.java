@@ -14,7 +14,7 @@ final class TensorOpsCuda {
     private TensorOpsCuda() {}
 
     static final String M = "tensor_ops";
-    static final int ADD = 0, SUB = 1, MUL = 2, DIV = 3;
+    static final int ADD = 0, SUB = 1, MUL = 2, DIV = 3, ATAN2 = 4;
 
     /** Rank of {@code shape} after coalescing. */
     static int coalescedRank(int[] shape, int[]... strides) {

@@ -100,6 +100,10 @@ class CudaBackendTest {
             {"clamp", (UnaryOperator<Tensor>) t -> MathOps.clamp(t, -0.5, 0.7), x},
             {"clamp one-sided", (UnaryOperator<Tensor>) t -> MathOps.clamp(t, 1, Double.POSITIVE_INFINITY), x},
             {"round", (UnaryOperator<Tensor>) MathOps::round, x.mul(2)},
+            {"floor", (UnaryOperator<Tensor>) MathOps::floor, x.mul(2)},
+            {"step 0.3", (UnaryOperator<Tensor>) t -> MathOps.step(t, 0.3), x},
+            {"atan2(x, 1 - x)", (UnaryOperator<Tensor>) t -> MathOps.atan2(t, t.neg().add(1)), x},
+            {"angle(x, 1 - x)", (UnaryOperator<Tensor>) t -> dev.kokoro.engine.Spectral.angle(t, t.neg().add(1)), x},
             {"add_scalar", (UnaryOperator<Tensor>) t -> t.add(2.5), x}, {"mul_scalar", (UnaryOperator<Tensor>) t -> t.mul(-1.5), x},
             {"pow 1.7", (UnaryOperator<Tensor>) t -> dev.kokoro.engine.Elementwise.pow(t, 1.7), pos},
         };

@@ -2,7 +2,6 @@ package dev.kokoro.model.decoder;
 
 import dev.kokoro.engine.Autograd;
 import dev.kokoro.engine.DType;
-import dev.kokoro.engine.Elementwise;
 import dev.kokoro.engine.Indexing;
 import dev.kokoro.engine.MathOps;
 import dev.kokoro.engine.Parallel;
@@ -53,7 +52,7 @@ public final class SineGen {
         Tensor out = sines.mul(uv);
         if (rng != null) {
             // noise_amp = uv·noise_std + (1 − uv)·sine_amp/3
-            Tensor amp = Elementwise.map(uv, v -> v * noiseStd + (1 - v) * sineAmp / 3);
+            Tensor amp = uv.mul(noiseStd - sineAmp / 3).add(sineAmp / 3);
             int[] shape = sines.shape();
             out = out.add(amp.mul(Tensor.of(gaussians(rng, Tensor.numel(shape)), shape).to(f0.dtype).to(f0.device())));
         }
@@ -157,13 +156,13 @@ public final class SineGen {
 
     /** (f0 > threshold) as 0/1, not differentiable. */
     Tensor f02uv(Tensor f0) {
-        return Elementwise.map(f0.detach(), v -> v > voicedThreshold ? 1 : 0);
+        return MathOps.step(f0, voicedThreshold);
     }
 
     /** fn [B, H, L] → sin of the accumulated phase, [B, H, L]. */
     Tensor f02sine(Tensor fn) {
         Tensor rad = fn.div(Tensor.full(fn.dtype, samplingRate, 1));
-        rad = rad.sub(Elementwise.map(rad.detach(), Math::floor));   // Python's % 1 (gradient 1)
+        rad = rad.sub(MathOps.floor(rad));   // Python's % 1 (gradient 1)
         if (rng != null) rad = rad.add(initialPhase(fn.dtype, fn.size(0), fn.size(1), fn.size(2)).to(fn.device()));
         Tensor down = Resample.linear1dScale(rad, 1.0 / upsampleScale);
         Tensor phase = Indexing.cumsum(down, 2).mul(2).mul(Math.PI);

@@ -1,7 +1,7 @@
 package dev.kokoro.model.mamba;
 
 import dev.kokoro.engine.CausalConv1d;
-import dev.kokoro.engine.Elementwise;
+import dev.kokoro.engine.MathOps;
 import dev.kokoro.engine.Matmul;
 import dev.kokoro.engine.SelectiveScan;
 import dev.kokoro.engine.Tensor;
@@ -62,7 +62,7 @@ public final class Mamba extends Module {
         Tensor dt = Matmul.linear(xDbl.slice(2, 0, dtRank), dtProj.weight.get(), null);              // [B, L, d_inner]
         dt = dt.transpose(1, 2);
         Tensor bm = channelsFirst(xDbl, dtRank, dtRank + dState), cm = channelsFirst(xDbl, dtRank + dState, dtRank + 2 * dState);
-        Tensor a = Elementwise.pointwise(aLog.get(), Math::exp, (v, e) -> e).neg();                   // A = −exp(A_log)
+        Tensor a = MathOps.exp(aLog.get()).neg();                                                    // A = −exp(A_log)
         Tensor y = SelectiveScan.scan(x, dt, a, bm, cm, d.get(), z, dtProj.bias.get(), true);          // [B, d_inner, L]
         return Matmul.linear(y.transpose(1, 2), outProj.weight.get(), null);
     }
