@@ -1,5 +1,6 @@
 package dev.kokoro.bench;
 
+import dev.kokoro.engine.backend.OpProfile;
 import dev.kokoro.engine.CausalConv1d;
 import dev.kokoro.engine.DType;
 import dev.kokoro.engine.Device;
@@ -76,6 +77,7 @@ public final class MambaVsLstmBench {
                 }
                 System.out.printf("%4d %5d | %12.2f %12.2f | %s %s%n", b, t, mf, mb, lf, lb);
             }
+        if (OpProfile.ON) System.out.print(OpProfile.summary());
         if (device != Device.CPU) System.out.println("ran on the CPU instead of the device: " + Fallbacks.summary());
     }
 

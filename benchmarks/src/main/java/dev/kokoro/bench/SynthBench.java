@@ -1,5 +1,6 @@
 package dev.kokoro.bench;
 
+import dev.kokoro.engine.backend.OpProfile;
 import dev.kokoro.engine.Activations;
 import dev.kokoro.engine.Autograd;
 import dev.kokoro.engine.DType;
@@ -160,6 +161,7 @@ public final class SynthBench {
                 json.append(k++ == 0 ? "" : ",").append(String.format(Locale.ROOT, "\"%s\":%.1f", e.getKey(), e.getValue()));
             json.append('}');
         }
+        if (OpProfile.ON) System.out.print(OpProfile.summary());
         System.out.println("JSON " + json.append('}'));
     }
 

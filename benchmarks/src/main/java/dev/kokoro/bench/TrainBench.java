@@ -1,6 +1,7 @@
 package dev.kokoro.bench;
 
 import dev.kokoro.audio.MelSpectrogram;
+import dev.kokoro.engine.backend.OpProfile;
 import dev.kokoro.engine.AdamW;
 import dev.kokoro.engine.Autograd;
 import dev.kokoro.engine.DType;
@@ -145,6 +146,7 @@ public final class TrainBench {
                 dev, batch, tokens, frames, median * 1e3, Arrays.toString(Arrays.stream(times).map(t -> Math.round(t * 1e4) / 10.0).toArray()),
                 batch / median, peakGb, reservedGb, heap / 1e9);
         System.out.println("per timed step: " + fb + " (counts over " + steps + " steps)");
+        if (OpProfile.ON) System.out.print(OpProfile.summary());
         System.out.printf(Locale.ROOT, "JSON {\"bench\":\"train_step\",\"device\":\"%s\",\"tf32\":%s,\"batch\":%d,\"tokens\":%d,\"frames\":%d,\"step_ms\":%.1f,\"steps_ms\":%s,"
                         + "\"utt_per_s\":%.3f,\"device_peak_gb\":%.3f,\"device_reserved_gb\":%.3f,\"peak_heap_gb\":%.3f,\"threads\":%d,\"fallbacks\":\"%s\"}%n",
                 dev, Boolean.getBoolean("kokoro.cuda.tf32"), batch, tokens, frames, median * 1e3,

@@ -98,13 +98,16 @@ public final class Autograd {
         }
 
         void update(Tensor[] inputs, Tensor[] before, Tensor used) {
+            // A buffer made before this backward (the caller's gradOutput, handed on by a pass-through rule
+            // such as add's) is never counted, so it is never freed here, whoever holds it next.
+            boolean usedCounted = used.storage() != null && refs.containsKey(used.storage());
             for (int k = 0; k < inputs.length; k++) {
                 Tensor in = inputs[k];
                 if (in == null || in.grad == before[k] || seenBefore(inputs, k)) continue;
-                inc(in.grad);
+                if (usedCounted || in.grad.storage() != used.storage()) inc(in.grad);
                 dec(before[k]);
             }
-            dec(used);
+            if (usedCounted) dec(used);
         }
 
         private static boolean seenBefore(Tensor[] inputs, int k) {

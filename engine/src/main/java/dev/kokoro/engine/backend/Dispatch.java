@@ -41,6 +41,16 @@ public final class Dispatch {
 
     /** Runs op {@code name} on device inputs: the backend's kernel, or the CPU op {@code cpu} on host copies. */
     public static Tensor run(String name, Function<Tensor[], Tensor> cpu, Object[] args, Tensor... inputs) {
+        if (!OpProfile.ON) return dispatch(name, cpu, args, inputs);
+        long t = OpProfile.begin();
+        try {
+            return dispatch(name, cpu, args, inputs);
+        } finally {
+            OpProfile.end(name, t);
+        }
+    }
+
+    private static Tensor dispatch(String name, Function<Tensor[], Tensor> cpu, Object[] args, Tensor... inputs) {
         Device dev = device(name, inputs);
         Backend be = Backends.require(dev);
         boolean grad = Autograd.needsGrad(inputs);
@@ -51,7 +61,7 @@ public final class Dispatch {
             try (Autograd.Scope s = Autograd.disable()) {
                 r = gk.apply(in, args);
             }
-            if (r != null) return Autograd.record(r.out(), r.backward(), in);
+            if (r != null) return Autograd.record(r.out(), OpProfile.ON ? timed(name + ".backward", r.backward()) : r.backward(), in);
         }
         Backend.Kernel k = be.kernel(name);
         DeviceGrads.Rule rule = grad ? DeviceGrads.rule(name) : null;
@@ -75,6 +85,17 @@ public final class Dispatch {
         for (int i = 0; i < inputs.length; i++) host[i] = inputs[i] == null ? null : inputs[i].to(Device.CPU);
         Tensor out = cpu.apply(host);
         return out == null ? null : out.to(dev);
+    }
+
+    private static Node.Backward timed(String name, Node.Backward b) {
+        return g -> {
+            long t = OpProfile.begin();
+            try {
+                b.apply(g);
+            } finally {
+                OpProfile.end(name, t);
+            }
+        };
     }
 
     /** The one device of the inputs; an error naming the op and every input when they disagree. */

@@ -10,6 +10,7 @@ import dev.kokoro.engine.GradCheck;
 import dev.kokoro.engine.Indexing;
 import dev.kokoro.engine.Matmul;
 import dev.kokoro.engine.Tensor;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -119,6 +120,20 @@ class DispatchTest {
         assertArrayEquals(x.transpose(0, 2).reshape(4, 6).toFloatArray(), d.transpose(0, 2).reshape(4, 6).toFloatArray());
         Tensor e = d.slice(2, 0, 1).expand(2, 3, 5);
         assertArrayEquals(x.slice(2, 0, 1).expand(2, 3, 5).toFloatArray(), e.toFloatArray());
+    }
+
+    @Test
+    void passThroughGradientsOfTheCallersBufferAreNeverFreedEarly() {
+        // add's rule hands the output gradient itself to both inputs: the caller's gradOutput buffer then
+        // becomes an input's gradient and must survive (once freed here, a later rule read a freed buffer)
+        Tensor x = randn(3, 4), c = randn(3, 4);
+        Tensor xd = x.to(Device.CUDA).requiresGrad(true), cd = c.to(Device.CUDA);
+        Tensor y = xd.mul(xd).add(cd);                       // mul falls back (differentiably), add is a kernel
+        Tensor g = Tensor.full(DType.F32, 1.0, 3, 4).to(Device.CUDA);
+        y.backward(g);
+        Tensor want = x.mul(2);
+        assertTrue(GradCheck.relL2(xd.grad().to(Device.CPU).to(DType.F64), want.to(DType.F64)) < 1e-6);
+        assertArrayEquals(new float[]{1, 1, 1}, Arrays.copyOf(g.toFloatArray(), 3), "the caller's gradient is intact");
     }
 
     @Test
