@@ -7,7 +7,8 @@ import java.util.Arrays;
  * gradients, with PyTorch's semantics (the engine's {@code Conv.conv1d}). Large shapes run as an
  * implicit GEMM on TF32 tensor cores with FP32 accumulation (relative error ~1e-4, like PyTorch with
  * allow_tf32; {@link #allowTf32} false forces plain FP32); depthwise and small shapes run in FP32.
- * conv1d and conv_transpose1d share the three kernels of conv1d.cu (see there and {@link ConvTranspose1dCuda}).
+ * conv1d and conv_transpose1d share the three lowered operations of conv1d.cu (see there and {@link ConvTranspose1dCuda});
+ * by default the gather and scatter with at least 64 output channels run on conv_mma.cu ({@link ConvMmaCuda}).
  */
 public final class Conv1dCuda {
     private Conv1dCuda() {}
