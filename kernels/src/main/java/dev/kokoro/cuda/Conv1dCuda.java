@@ -22,9 +22,9 @@ public final class Conv1dCuda {
      * output rows, v2 for the rest and for the weight gradients; 5 the same with conv_mma for every tensor-core
      * gather and scatter (tests); 6 as 5 with conv_mma's 4-warp layout (w4; tests); 2 the tap-major, double-buffered wmma kernels with 64x128 tiles and split-K
      * for few output tiles; 3 the same with 128x128 tiles; 1 the first version (64x128, im2col index per
-     * element). All are tested; ConvCudaBench times each. Default: -Dkokoro.conv.kernel=N.
+     * element). All are tested; ConvCudaBench times each. Default: -Dkokoro.cuda.conv.kernel=N.
      */
-    public static final int DEFAULT_VERSION = Integer.getInteger("kokoro.conv.kernel", 4);
+    public static final int DEFAULT_VERSION = Integer.getInteger("kokoro.cuda.conv.kernel", 4);
     public static volatile int kernelVersion = DEFAULT_VERSION;
 
     /** Below this many output rows (channels) of a gather/scatter, version 4 keeps v2's 64-row tiles. */

@@ -19,8 +19,8 @@ final class ConvMmaCuda {
     static final int SMEM_BYTES = STAGES * (BM * (BK + 4) + BK * (BN + 8)) * 4;
     private static final java.util.Set<String> SMEM_SET = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    /** Warp layout of the block tile: "w8" (default) 8 warps of 64×32, "w4" 4 warps of 64×64 ({@code -Dkokoro.conv.mma=w4}). */
-    static volatile String variant = System.getProperty("kokoro.conv.mma", "w8");
+    /** Warp layout of the block tile: "w8" (default) 8 warps of 64×32, "w4" 4 warps of 64×64 ({@code -Dkokoro.cuda.conv.mma=w4}). */
+    static volatile String variant = System.getProperty("kokoro.cuda.conv.mma", "w8");
 
     /** S = W · im2col(L) + bias (mode 0). */
     static void gather(Conv1dCuda.Geo g, CudaTensor w, CudaTensor l, CudaTensor bias, CudaTensor s) {
@@ -48,7 +48,7 @@ final class ConvMmaCuda {
         int[] sc = splitK(nx * ny * z, steps, z, c.multiprocessorCount());
         Conv1dCuda.checkGrid(nx, ny, (long) z * sc[0]);
         String var = Conv1dCuda.kernelVersion == 6 ? "w4" : variant;
-        if (!var.equals("w8") && !var.equals("w4")) throw new IllegalArgumentException("kokoro.conv.mma: unknown variant '" + var + "' (w8, w4)");
+        if (!var.equals("w8") && !var.equals("w4")) throw new IllegalArgumentException("kokoro.cuda.conv.mma: unknown variant '" + var + "' (w8, w4)");
         String fn = prefix + var;
         int threads = var.equals("w8") ? 256 : 128;
         allowSmem(c, fn);
