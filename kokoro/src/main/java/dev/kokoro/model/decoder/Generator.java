@@ -12,6 +12,7 @@ import dev.kokoro.engine.Resample;
 import dev.kokoro.engine.Tensor;
 import dev.kokoro.model.KokoroConfig;
 import dev.kokoro.model.nn.Conv1d;
+import dev.kokoro.model.nn.Frozen;
 import dev.kokoro.model.nn.ConvTranspose1d;
 import dev.kokoro.model.nn.Module;
 import dev.kokoro.model.nn.ModuleList;
@@ -102,15 +103,20 @@ public final class Generator extends Module {
 
     /** x [B, C, T], s [B, style], f0 [B, 2T] → audio [B, 1, 2T · upsampleScale]. */
     public Tensor forward(Tensor x, Tensor s, Tensor f0, Map<String, Tensor> trace) {
-        Tensor har = sourceGrad ? harmonics(f0, trace) : Autograd.noGrad(() -> harmonics(f0, trace));
+        // on a device, the no-grad source and noise branches run in nested scopes that free their temporaries at once
+        boolean scoped = !sourceGrad && trace == null && Frozen.scoped(f0.device(), new Tensor[]{s});
+        Tensor har = sourceGrad ? harmonics(f0, trace) : scoped ? Frozen.run(() -> harmonics(f0, null)) : Autograd.noGrad(() -> harmonics(f0, trace));
         for (int i = 0; i < numUpsamples; i++) {
             x = Activations.leakyRelu(x, 0.1);
-            Tensor xSource = noiseConvs.get(i).forward(har);
+            int stage = i;
+            boolean noiseScoped = scoped && Frozen.scoped(f0.device(), new Tensor[]{har, s}, noiseConvs.get(i), noiseRes.get(i));
+            Tensor xSource = noiseScoped ? Frozen.run(() -> noiseRes.get(stage).forward(noiseConvs.get(stage).forward(har), s, null))
+                    : noiseConvs.get(i).forward(har);
             put(trace, "noise_convs." + i, xSource);
             // the inference path of the stage's blocks shares two scratch arrays (no fresh 22 MB arrays per block)
-            Tensor[] scratch = noiseRes.get(i).inference(xSource, s)
+            Tensor[] scratch = !noiseScoped && noiseRes.get(i).inference(xSource, s)
                     ? new Tensor[]{Tensor.zeros(DType.F32, xSource.shape()), Tensor.zeros(DType.F32, xSource.shape())} : null;
-            xSource = noiseRes.get(i).forward(xSource, s, scratch);
+            if (!noiseScoped) xSource = noiseRes.get(i).forward(xSource, s, scratch);
             put(trace, "noise_res." + i, xSource);
             x = ups.get(i).forward(x);
             put(trace, "ups." + i, x);

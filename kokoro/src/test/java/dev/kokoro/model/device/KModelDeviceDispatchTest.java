@@ -55,7 +55,12 @@ class KModelDeviceDispatchTest {
                 assertArrayEquals(want.predDur().toLongArray(), out.predDur().toLongArray());
                 audio = out.audio().to(Device.CPU);
             }
-            assertEquals(params, sim.live, "the scope freed every device temporary");
+            long weightNormed = m.namedParams().keySet().stream().filter(k -> k.endsWith("weight_v")).count();
+            assertEquals(params + weightNormed, sim.live, "the scope freed every device temporary (the frozen convs' normalised weights stay cached)");
+            try (DeviceScope scope = DeviceScope.open()) {
+                m.forwardWithTokens(ref.get("input_ids"), ref.get("ref_s"), 1.0, false);
+            }
+            assertEquals(params + weightNormed, sim.live, "a second run reuses the cached weights");
             double err = GradCheck.relL2(audio.to(DType.F64), want.audio().to(DType.F64));
             System.out.println("tiny Kokoro on the fake device: audio rel L2 vs CPU " + err + "; " + Fallbacks.summary());
             assertTrue(err < 1e-5, "audio differs from the CPU run: " + err);   // float32 rounding: host copies are contiguous where the CPU run saw views
