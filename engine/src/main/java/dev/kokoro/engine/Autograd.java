@@ -26,6 +26,14 @@ public final class Autograd {
         return () -> c[0]--;
     }
 
+    /** A scope with gradient recording on, also inside a backward or a disabled scope (recomputation: checkpointing). */
+    public static Scope enable() {
+        int[] c = DISABLED.get();
+        int saved = c[0];
+        c[0] = 0;
+        return () -> c[0] = saved;
+    }
+
     public interface Scope extends AutoCloseable {
         @Override void close();
     }

@@ -11,6 +11,7 @@ import dev.kokoro.engine.Parallel;
 import dev.kokoro.engine.Resample;
 import dev.kokoro.engine.Tensor;
 import dev.kokoro.model.KokoroConfig;
+import dev.kokoro.model.nn.Checkpoint;
 import dev.kokoro.model.nn.Conv1d;
 import dev.kokoro.model.nn.Frozen;
 import dev.kokoro.model.nn.ConvTranspose1d;
@@ -124,7 +125,9 @@ public final class Generator extends Module {
             x = x.add(xSource);
             Tensor[] rs = new Tensor[numKernels];
             for (int j = 0; j < numKernels; j++) {
-                rs[j] = resblocks.get(i * numKernels + j).forward(x, s, scratch);
+                AdaINResBlock1 block = resblocks.get(i * numKernels + j);   // (device training: optionally recomputed in backward)
+                rs[j] = Checkpoint.stage(i, numUpsamples) && trace == null && Checkpoint.applies(x, block, s) ? Checkpoint.run(xx -> block.forward(xx, s), x)
+                        : block.forward(x, s, scratch);
                 put(trace, "resblocks." + (i * numKernels + j), rs[j]);
             }
             x = mean(rs);
