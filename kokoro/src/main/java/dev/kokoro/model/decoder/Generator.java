@@ -121,8 +121,11 @@ public final class Generator extends Module {
             put(trace, "noise_res." + i, xSource);
             x = ups.get(i).forward(x);
             put(trace, "ups." + i, x);
+            Tensor up = x;
             if (i == numUpsamples - 1) x = Resample.reflectionPad1d(x, 1, 0);
+            Tensor padded = x;
             x = x.add(xSource);
+            if (trace == null) Frozen.dead(up, padded, xSource);   // device: no backward reads them (add, pad)
             Tensor[] rs = new Tensor[numKernels];
             for (int j = 0; j < numKernels; j++) {
                 AdaINResBlock1 block = resblocks.get(i * numKernels + j);   // (device training: optionally recomputed in backward)
@@ -131,6 +134,7 @@ public final class Generator extends Module {
                 put(trace, "resblocks." + (i * numKernels + j), rs[j]);
             }
             x = mean(rs);
+            if (trace == null) Frozen.dead(rs);   // device: the mean's adds do not read them in backward
         }
         x = Activations.leakyRelu(x, 0.01);
         x = convPost.forward(x);
@@ -151,8 +155,14 @@ public final class Generator extends Module {
             fast &= r.dtype == DType.F32 && r.device() == Device.CPU && r.isContiguous() && java.util.Arrays.equals(r.shape(), rs[0].shape());
         if (!fast) {
             Tensor xs = rs[0];
-            for (int j = 1; j < rs.length; j++) xs = xs.add(rs[j]);
-            return xs.div(Tensor.full(xs.dtype, rs.length, 1));
+            for (int j = 1; j < rs.length; j++) {
+                Tensor sum = xs.add(rs[j]);
+                if (j > 1) Frozen.dead(xs);   // partial sums: device storage no backward reads
+                xs = sum;
+            }
+            Tensor out = xs.div(Tensor.full(xs.dtype, rs.length, 1));
+            if (rs.length > 1) Frozen.dead(xs);
+            return out;
         }
         float[][] in = new float[rs.length][];
         int[] off = new int[rs.length];

@@ -28,6 +28,18 @@ public final class Frozen {
         return true;
     }
 
+    /**
+     * Frees the device storage of tensors that are dead now: their last reader has run and no recorded
+     * backward reads their values (operands of an add, the numerator of a division by a constant, the input
+     * of a pad: those backward rules need only the output gradient and shapes). The step's scope would
+     * otherwise hold them until the step ends. A later use is an error, never silent garbage; host tensors
+     * are left alone. Off with the nested scopes ({@link #enabled}).
+     */
+    public static void dead(Tensor... ts) {
+        if (!enabled) return;
+        for (Tensor t : ts) if (t != null && t.storage() != null) t.storage().free();
+    }
+
     /** body with autograd off in a nested scope that keeps only its result. */
     public static Tensor run(Supplier<Tensor> body) {
         return DeviceScope.nested(() -> Autograd.noGrad(body));
