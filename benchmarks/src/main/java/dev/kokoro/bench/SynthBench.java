@@ -106,6 +106,7 @@ public final class SynthBench {
         Tensor audio = null;
         for (int i = 0; i < warmup; i++) audio = timedSynth(model, inputIds, refS, aln);
         Fallbacks.reset();
+        OpProfile.reset();   // the profile covers the timed runs only (the warm-up loads modules and JIT-compiles kernels)
         if (be != null) be.resetPeakMemory();
         double secs = audio == null ? frames * 600 / 24000.0 : audio.numel() / 24000.0;
 
@@ -161,7 +162,7 @@ public final class SynthBench {
                 json.append(k++ == 0 ? "" : ",").append(String.format(Locale.ROOT, "\"%s\":%.1f", e.getKey(), e.getValue()));
             json.append('}');
         }
-        if (OpProfile.ON) System.out.print(OpProfile.summary());
+        if (OpProfile.ON) System.out.print("timed runs only, " + OpProfile.summary());
         System.out.println("JSON " + json.append('}'));
     }
 
