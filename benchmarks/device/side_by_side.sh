@@ -14,12 +14,14 @@ CP=$(ls $LIB_DIR/*.jar | grep -v console-standalone | tr '\n' ':')$CPU_DIR/kokor
 JOPTS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx24g"
 { lscpu | grep -E "Model name|^CPU\(s\)|Thread|Core|Socket"; nproc; } | tee "$OUT/cpu.txt"
 echo "== CPU synthesis, ours"
+# equal warm-up and repetitions on both sides (SYNTH_WARMUP untimed runs, then the median of SYNTH_REPS)
+W=${SYNTH_WARMUP:-3}; R=${SYNTH_REPS:-5}
 for t in 2 16; do
-  timeout 240 "$JAVA" $JOPTS -cp "$CP" dev.kokoro.bench.SynthBench --threads $t --reps 3 --warmup 1 2>&1 | grep -v WARNING | tee -a "$OUT/synth-ours.log" | grep -E "JSON|median|RTF" | tail -3
+  timeout 240 "$JAVA" $JOPTS -cp "$CP" dev.kokoro.bench.SynthBench --threads $t --reps $R --warmup $W 2>&1 | grep -v WARNING | tee -a "$OUT/synth-ours.log" | grep -E "JSON|median|RTF" | tail -3
 done
 if [ -f .device/anchor/py/kokoro/model.py ]; then
   echo "== CPU synthesis, PyTorch"
-  PYTHONPATH=.device/anchor/py REF_DIR=.device/anchor timeout 200 python3 benchmarks/scripts/pytorch_cpu_synth.py 2 16 2>&1 | grep -v -i warn | tee "$OUT/synth-pytorch.log" | tail -3
+  WARMUP=$W REPS=$R PYTHONPATH=.device/anchor/py REF_DIR=.device/anchor timeout 200 python3 benchmarks/scripts/pytorch_cpu_synth.py 2 16 2>&1 | grep -v -i warn | tee "$OUT/synth-pytorch.log" | tail -5
 fi
 if [ "${CPU_EXTRA:-0}" = 1 ]; then
   echo "== DurationEncoder on the CPU: Mamba vs 3xBiLSTM (16 threads)"
