@@ -3,6 +3,7 @@
 # 1. CPU synthesis of the real-size random Kokoro, ours (SynthBench) and PyTorch's (pytorch_cpu_synth.py),
 #    at 2 and 16 threads, on the otherwise idle machine;
 # 2. benchmarks/gpu/run_on_device.sh: GPU tests of the kernels module and the scan benchmark beside mamba-ssm.
+# PY_SCRIPT: the PyTorch side (default benchmarks/scripts/pytorch_cpu_synth.py; a staged copy when this checkout is older).
 # CPU_EXTRA=1 adds the DurationEncoder and PEFT-step CPU benchmarks; CPU_ONLY=1 skips the GPU part. Logs go to $OUT.
 set -o pipefail
 OUT=${OUT:-/tmp/kokoro-out}
@@ -26,7 +27,7 @@ if [ -n "${SYNTH_ALT_JOPTS:-}" ]; then
 fi
 if [ -f .device/anchor/py/kokoro/model.py ]; then
   echo "== CPU synthesis, PyTorch"
-  WARMUP=$W REPS=$R PYTHONPATH=.device/anchor/py REF_DIR=.device/anchor timeout 200 python3 benchmarks/scripts/pytorch_cpu_synth.py 2 16 2>&1 | grep -v -i warn | tee "$OUT/synth-pytorch.log" | tail -5
+  WARMUP=$W REPS=$R PYTHONPATH=.device/anchor/py REF_DIR=.device/anchor timeout 200 python3 ${PY_SCRIPT:-benchmarks/scripts/pytorch_cpu_synth.py} 2 16 2>&1 | grep -v -i warn | tee "$OUT/synth-pytorch.log" | tail -5
 fi
 if [ "${CPU_EXTRA:-0}" = 1 ]; then
   echo "== DurationEncoder on the CPU: Mamba vs 3xBiLSTM (16 threads)"
