@@ -20,14 +20,14 @@ W=${SYNTH_WARMUP:-3}; R=${SYNTH_REPS:-5}
 for t in 2 16; do
   timeout 240 "$JAVA" $JOPTS -cp "$CP" dev.kokoro.bench.SynthBench --threads $t --reps $R --warmup $W 2>&1 | grep -v WARNING | tee -a "$OUT/synth-ours.log" | grep -E "JSON|median|RTF" | tail -3
 done
+if [ -f .device/anchor/py/kokoro/model.py ]; then
+  echo "== CPU synthesis, PyTorch"
+  WARMUP=$W REPS=$R PYTHONPATH=.device/anchor/py REF_DIR=.device/anchor timeout 200 python3 ${PY_SCRIPT:-benchmarks/scripts/pytorch_cpu_synth.py} 2 16 2>&1 | grep -v -i warn | tee "$OUT/synth-pytorch.log" | tail -5
+fi
 # SYNTH_ALT_JOPTS: extra JVM options for a second run of ours at SYNTH_ALT_THREADS (16) threads, e.g. a fixed pre-touched heap
 if [ -n "${SYNTH_ALT_JOPTS:-}" ]; then
   echo "== CPU synthesis, ours with $SYNTH_ALT_JOPTS"
   timeout 200 "$JAVA" $JOPTS $SYNTH_ALT_JOPTS -cp "$CP" dev.kokoro.bench.SynthBench --threads ${SYNTH_ALT_THREADS:-16} --reps $R --warmup $W 2>&1 | grep -v WARNING | tee -a "$OUT/synth-ours-alt.log" | grep -E "JSON|median|RTF" | tail -3
-fi
-if [ -f .device/anchor/py/kokoro/model.py ]; then
-  echo "== CPU synthesis, PyTorch"
-  WARMUP=$W REPS=$R PYTHONPATH=.device/anchor/py REF_DIR=.device/anchor timeout 200 python3 ${PY_SCRIPT:-benchmarks/scripts/pytorch_cpu_synth.py} 2 16 2>&1 | grep -v -i warn | tee "$OUT/synth-pytorch.log" | tail -5
 fi
 if [ "${CPU_EXTRA:-0}" = 1 ]; then
   echo "== DurationEncoder on the CPU: Mamba vs 3xBiLSTM (16 threads)"
