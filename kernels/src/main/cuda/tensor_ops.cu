@@ -96,6 +96,25 @@ extern "C" __global__ void sum_rows(const float *__restrict__ x, float *__restri
   }
 }
 
+// x [rows, n] → part [rows, chunks]: block (c, r) sums row r's elements c·len .. (c+1)·len − 1 (long rows of
+// few rows: the first pass of a two-pass sum, so a whole-tensor sum uses the whole GPU)
+extern "C" __global__ void sum_rows_partial(const float *__restrict__ x, float *__restrict__ part, int n, int len, int chunks) {
+  __shared__ float red[32];
+  int c = blockIdx.x, r = blockIdx.y;
+  const float *row = x + (long long)r * n;
+  int lo = c * len, hi = min(n, lo + len);
+  float s = 0.f;
+  for (int j = lo + threadIdx.x; j < hi; j += blockDim.x) s += row[j];
+  for (int o = 16; o > 0; o >>= 1) s += __shfl_down_sync(0xffffffff, s, o);
+  if ((threadIdx.x & 31) == 0) red[threadIdx.x >> 5] = s;
+  __syncthreads();
+  if (threadIdx.x < 32) {
+    s = threadIdx.x < (blockDim.x >> 5) ? red[threadIdx.x] : 0.f;
+    for (int o = 16; o > 0; o >>= 1) s += __shfl_down_sync(0xffffffff, s, o);
+    if (threadIdx.x == 0) part[(long long)r * chunks + c] = s;
+  }
+}
+
 // x [outer, n, inner] contiguous → out [outer, inner]: sum over the middle dim, one thread per output
 extern "C" __global__ void sum_mid(const float *__restrict__ x, float *__restrict__ out, int outer, int n, int inner) {
   GRID_LOOP(p, (long long)outer * inner) {

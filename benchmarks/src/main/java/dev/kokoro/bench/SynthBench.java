@@ -110,6 +110,7 @@ public final class SynthBench {
             System.out.printf(Locale.ROOT, "  warm-up %d: %.3f s wall; JIT compiling %d ms%n", i, (System.nanoTime() - t) / 1e9, jitMs() - jit);
         }
         Fallbacks.reset();
+        OpProfile.reset();   // the profile covers the timed runs only (the warm-up loads modules and JIT-compiles kernels)
         if (be != null) be.resetPeakMemory();
         double secs = audio == null ? frames * 600 / 24000.0 : audio.numel() / 24000.0;
 
@@ -167,7 +168,7 @@ public final class SynthBench {
                 json.append(k++ == 0 ? "" : ",").append(String.format(Locale.ROOT, "\"%s\":%.1f", e.getKey(), e.getValue()));
             json.append('}');
         }
-        if (OpProfile.ON) System.out.print(OpProfile.summary());
+        if (OpProfile.ON) System.out.print("timed runs only, " + OpProfile.summary());
         System.out.println("JSON " + json.append('}'));
     }
 

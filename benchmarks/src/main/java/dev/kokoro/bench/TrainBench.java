@@ -114,6 +114,7 @@ public final class TrainBench {
         for (int s = -warmup; s < steps; s++) {
             if (s == 0) {
                 Fallbacks.reset();
+                OpProfile.reset();   // the profile covers the timed steps only (the warm-up loads modules and JIT-compiles kernels)
                 if (be != null) be.resetPeakMemory();
                 for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) p.resetPeakUsage();
             }
@@ -122,7 +123,7 @@ public final class TrainBench {
                 opt.zeroGrad();
                 KModel.Aligned out = model.forwardAligned(inputIds, null, refS, aln, null);
                 Tensor lm = Peft.logMel(mel, out.audio().reshape(batch, -1));
-                Tensor lmT = Autograd.noGrad(() -> Peft.logMel(mel, targetAudio));
+                Tensor lmT = DeviceScope.nested(() -> Autograd.noGrad(() -> Peft.logMel(mel, targetAudio)));   // frees the target STFT's temporaries at once
                 Tensor l = Peft.l1(lm, lmT).add(Peft.l1(out.durations(), durTarget));
                 l.backward();
                 opt.step();
@@ -146,7 +147,7 @@ public final class TrainBench {
                 dev, batch, tokens, frames, median * 1e3, Arrays.toString(Arrays.stream(times).map(t -> Math.round(t * 1e4) / 10.0).toArray()),
                 batch / median, peakGb, reservedGb, heap / 1e9);
         System.out.println("per timed step: " + fb + " (counts over " + steps + " steps)");
-        if (OpProfile.ON) System.out.print(OpProfile.summary());
+        if (OpProfile.ON) System.out.print("timed steps only, " + OpProfile.summary());
         System.out.printf(Locale.ROOT, "JSON {\"bench\":\"train_step\",\"device\":\"%s\",\"tf32\":%s,\"batch\":%d,\"tokens\":%d,\"frames\":%d,\"step_ms\":%.1f,\"steps_ms\":%s,"
                         + "\"utt_per_s\":%.3f,\"device_peak_gb\":%.3f,\"device_reserved_gb\":%.3f,\"peak_heap_gb\":%.3f,\"threads\":%d,\"fallbacks\":\"%s\"}%n",
                 dev, Boolean.getBoolean("kokoro.cuda.tf32"), batch, tokens, frames, median * 1e3,

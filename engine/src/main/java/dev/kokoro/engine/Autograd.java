@@ -26,6 +26,14 @@ public final class Autograd {
         return () -> c[0]--;
     }
 
+    /** A scope with gradient recording on, also inside a backward or a disabled scope (recomputation: checkpointing). */
+    public static Scope enable() {
+        int[] c = DISABLED.get();
+        int saved = c[0];
+        c[0] = 0;
+        return () -> c[0] = saved;
+    }
+
     public interface Scope extends AutoCloseable {
         @Override void close();
     }
@@ -72,7 +80,8 @@ public final class Autograd {
                 if (t.node == null || t.grad == null) continue;
                 Tensor g = t.grad;
                 Tensor[] before = refs == null ? null : refs.grads(t.node.inputs);
-                t.node.backward.apply(g);
+                if (refs == null) t.node.backward.apply(g);
+                else applyScoped(t.node, g);
                 t.grad = null; // intermediate gradients are freed as soon as they are used
                 if (refs != null) refs.update(t.node.inputs, before, g);
             }
@@ -125,6 +134,18 @@ public final class Autograd {
             if (c == null || --c[0] > 0) return;   // untracked (made before this backward) or still used
             refs.remove(g.storage());
             g.storage().free();
+        }
+    }
+
+    /**
+     * A node's backward on a device, in a nested DeviceScope: its temporaries (a rule's intermediate
+     * products, strided copies) are freed when it returns instead of when the step's scope closes; only
+     * the gradients it left on its inputs outlive it (a backward accumulates into its own inputs only).
+     */
+    private static void applyScoped(Node node, Tensor g) {
+        try (dev.kokoro.engine.backend.DeviceScope scope = dev.kokoro.engine.backend.DeviceScope.open()) {
+            node.backward.apply(g);
+            for (Tensor in : node.inputs) if (in != null && in.grad != null) scope.keep(in.grad);
         }
     }
 

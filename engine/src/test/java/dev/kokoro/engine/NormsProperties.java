@@ -40,7 +40,15 @@ class NormsProperties {
         Tensor nw = GradCheck.param(rng, c), nb = GradCheck.param(rng, c);
         check(in -> Norms.adaIN1d(in[0], in[1], in[2], in[3], in[4], in[5], 1e-5), 1e-5, x, st, fw, fb, nw, nb);
         Tensor xt = GradCheck.param(rng, b, t, c);
-        check(in -> Norms.adaLayerNorm(in[0], in[1], in[2], in[3], 1e-5), 1e-5, xt, st, fw, fb);
+        Function<Tensor[], Tensor> adaLn = in -> Norms.adaLayerNorm(in[0], in[1], in[2], in[3], 1e-5);
+        double e = GradCheck.relError(adaLn, xt, st, fw, fb);
+        assertTrue(e < 1e-6, "gradient relative error " + e);
+        // with one channel the normalised part is exactly 0 and the output is beta alone, one fc value per row:
+        // when that value nearly cancels (b = 1), its float32 relative error is unbounded, so compare from c = 2
+        if (c > 1) {
+            double d = GradCheck.f32VsF64(adaLn, xt, st, fw, fb);
+            assertTrue(d < 1e-5, "float32 vs float64 " + d);
+        }
     }
 
     /** AdaIN1d as the composition Kokoro writes: (1 + γ) · InstanceNorm1d(affine) + β. */

@@ -7,7 +7,8 @@ import java.util.Arrays;
  * gradients, with PyTorch's semantics (the engine's {@code Conv.conv1d}). Large shapes run as an
  * implicit GEMM on TF32 tensor cores with FP32 accumulation (relative error ~1e-4, like PyTorch with
  * allow_tf32; {@link #allowTf32} false forces plain FP32); depthwise and small shapes run in FP32.
- * conv1d and conv_transpose1d share the three kernels of conv1d.cu (see there and {@link ConvTranspose1dCuda}).
+ * conv1d and conv_transpose1d share the three lowered operations of conv1d.cu (see there and {@link ConvTranspose1dCuda});
+ * by default the gather and scatter with at least 64 output channels run on conv_mma.cu ({@link ConvMmaCuda}).
  */
 public final class Conv1dCuda {
     private Conv1dCuda() {}
@@ -16,15 +17,27 @@ public final class Conv1dCuda {
     public static volatile boolean allowTf32 = true;
 
     /**
-     * Which tensor-core kernels run: 2 (default) the tap-major, double-buffered ones with 64x128 tiles and
-     * split-K for few output tiles; 3 the same with 128x128 tiles; 1 the first version (64x128, im2col
-     * index per element). All are tested; ConvCudaBench times each.
+     * Which tensor-core kernels run: 4 (default) conv_mma.cu's mma.sync / cp.async kernels (128x128x32 tiles,
+     * 3-stage pipeline, pre-arranged weights) for the gathers and scatters with at least {@link #MMA_MIN_ROWS}
+     * output rows, v2 for the rest and for the weight gradients; 5 the same with conv_mma for every tensor-core
+     * gather and scatter (tests); 6 as 5 with conv_mma's 4-warp layout (w4; tests); 2 the tap-major, double-buffered wmma kernels with 64x128 tiles and split-K
+     * for few output tiles; 3 the same with 128x128 tiles; 1 the first version (64x128, im2col index per
+     * element). All are tested; ConvCudaBench times each. Default: -Dkokoro.cuda.conv.kernel=N.
      */
-    public static volatile int kernelVersion = 2;
+    public static final int DEFAULT_VERSION = Integer.getInteger("kokoro.cuda.conv.kernel", 4);
+    public static volatile int kernelVersion = DEFAULT_VERSION;
 
-    private static String v() { return "_v" + kernelVersion; }
+    /** Below this many output rows (channels) of a gather/scatter, version 4 keeps v2's 64-row tiles. */
+    static final int MMA_MIN_ROWS = 64;
 
-    private static int tileM() { return kernelVersion == 3 ? 128 : 64; }
+    /** The wmma kernel version that runs where conv_mma does not. */
+    private static int wmmaVersion() { int v = kernelVersion; return v >= 4 ? 2 : v; }
+
+    private static String v() { return "_v" + wmmaVersion(); }
+
+    private static int tileM() { return wmmaVersion() == 3 ? 128 : 64; }
+
+    private static boolean useMma(int rows) { int v = kernelVersion; return v == 5 || v == 6 || (v == 4 && rows >= MMA_MIN_ROWS); }
 
     /** dx, dweight, dbias (each null when not asked for). */
     public record Grads(CudaTensor dx, CudaTensor dweight, CudaTensor dbias) implements AutoCloseable {
@@ -140,10 +153,12 @@ public final class Conv1dCuda {
     static void gather(Geo g, CudaTensor w, CudaTensor l, CudaTensor bias, CudaTensor s) {
         CudaContext c = Cuda.context();
         if (s.numel() == 0) return;
-        if (g.tensorCores()) {
+        if (g.tensorCores() && useMma(g.cs)) {
+            ConvMmaCuda.gather(g, w, l, bias, s);
+        } else if (g.tensorCores()) {
             long nx = ((long) g.batch * g.ts + BN - 1) / BN;
             int ny = (g.cs + tileM() - 1) / tileM();
-            if (kernelVersion == 1) {
+            if (wmmaVersion() == 1) {
                 checkGrid(nx, ny, g.groups);
                 c.launch("conv1d", "conv_gather_tf32", (int) nx, ny, g.groups, 256, 1, 1, 0,
                         g.args(KernelArgs.of().ptr(w).ptr(l).ptr(bias).ptr(s)));
@@ -164,11 +179,13 @@ public final class Conv1dCuda {
     static void scatter(Geo g, CudaTensor w, CudaTensor s, CudaTensor bias, CudaTensor l) {
         CudaContext c = Cuda.context();
         if (l.numel() == 0) return;
-        if (g.tensorCores()) {
+        if (g.tensorCores() && useMma(g.cl)) {
+            ConvMmaCuda.scatter(g, w, s, bias, l);
+        } else if (g.tensorCores()) {
             long nq = (g.tl + g.stride - 1) / g.stride + 1;
             long nx = (g.batch * nq + BN - 1) / BN;
             int ny = (g.cl + tileM() - 1) / tileM();
-            if (kernelVersion == 1) {
+            if (wmmaVersion() == 1) {
                 checkGrid(nx, ny, (long) g.groups * g.stride);
                 c.launch("conv1d", "conv_scatter_tf32", (int) nx, ny, g.groups * g.stride, 256, 1, 1, 0,
                         g.args(KernelArgs.of().ptr(w).ptr(s).ptr(bias).ptr(l)));
@@ -194,7 +211,7 @@ public final class Conv1dCuda {
             c.memsetFloat(gw.buffer().pointer(), 0f, gw.numel());
             int gx = (g.cl * g.k + BN - 1) / BN, gy = (g.cs + tileM() - 1) / tileM();
             long base = (long) gx * gy * g.groups;
-            if (kernelVersion == 1) {
+            if (wmmaVersion() == 1) {
                 long kd = (long) g.batch * g.ts, steps = (kd + BK - 1) / BK;
                 long splits = Math.max(1, Math.min(Math.min((4L * c.multiprocessorCount() + base - 1) / base, (steps + 7) / 8), 65535 / g.groups));
                 long chunk = ((kd + splits - 1) / splits + BK - 1) / BK * BK;
@@ -221,7 +238,7 @@ public final class Conv1dCuda {
      * {splits, steps per split} for a gather/scatter with {@code tiles} output tiles: split the reduction
      * only when the tiles fill less than the multiprocessors, keeping at least 8 steps per split.
      */
-    private static int[] splitK(long tiles, long steps, long zPerSplit, CudaContext c) {
+    static int[] splitK(long tiles, long steps, long zPerSplit, CudaContext c) {
         long sms = c.multiprocessorCount(), splits = 1;
         if (tiles < sms) splits = Math.max(1, Math.min(Math.min((2 * sms + tiles - 1) / tiles, steps / 8), 65535 / zPerSplit));
         long chunk = Math.max(1, (steps + splits - 1) / splits);
@@ -229,9 +246,9 @@ public final class Conv1dCuda {
         return new int[] {(int) splits, (int) chunk};
     }
 
-    private static int gcd(int a, int b) { return b == 0 ? a : gcd(b, a % b); }
+    static int gcd(int a, int b) { return b == 0 ? a : gcd(b, a % b); }
 
-    private static void checkGrid(long x, long y, long z) {
+    static void checkGrid(long x, long y, long z) {
         if (x > Integer.MAX_VALUE || y > 65535 || z > 65535)
             throw new IllegalArgumentException("conv: grid " + x + "x" + y + "x" + z + " too large (too many channels, groups or samples)");
     }

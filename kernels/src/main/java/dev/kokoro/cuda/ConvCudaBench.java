@@ -27,6 +27,14 @@ public final class ConvCudaBench {
             {"ups1 convT 256->128 K12 s6", 1, 256, 128, 7200, 12, 6, 3, 1, 1, 1, 0},
             {"upsample dw convT 512 K3 s2", 1, 512, 512, 360, 3, 2, 1, 1, 512, 1, 1},
             {"resblock 256 K7 d3 B4", 4, 256, 256, 7200, 7, 1, 9, 3, 1, 0, 0},
+            // the PEFT step's shapes (B8, 256 decoder frames: F0 at 512, generator at 5120 and 30720 samples)
+            {"PEFT decoder 1090->1024 K3 B8", 8, 1090, 1024, 256, 3, 1, 1, 1, 1, 0, 0},
+            {"PEFT decode 1090->512 K3 B8", 8, 1090, 512, 512, 3, 1, 1, 1, 1, 0, 0},
+            {"PEFT F0 512->512 K3 B8", 8, 512, 512, 512, 3, 1, 1, 1, 1, 0, 0},
+            {"PEFT resblock 256 K7 d3 B8", 8, 256, 256, 5120, 7, 1, 9, 3, 1, 0, 0},
+            {"PEFT resblock 128 K11 d5 B8", 8, 128, 128, 30720, 11, 1, 25, 5, 1, 0, 0},
+            {"PEFT ups1 convT 256->128 K12 s6 B8", 8, 256, 128, 5120, 12, 6, 3, 1, 1, 1, 0},
+            {"PEFT noise_conv 22->256 K12 s6 B8", 8, 22, 256, 30721, 12, 6, 3, 1, 1, 0, 0},
     };
 
     public static void main(String[] args) {
@@ -35,8 +43,9 @@ public final class ConvCudaBench {
             System.out.println("no GPU: " + Cuda.unavailableReason());
             return;
         }
-        // -Dkokoro.bench.convVersions=1,2,3: which tensor-core kernel versions to time (Conv1dCuda.kernelVersion)
-        int[] versions = java.util.Arrays.stream(System.getProperty("kokoro.bench.convVersions", "1,2,3").split(","))
+        // -Dkokoro.bench.convVersions=2,4,6: which tensor-core kernel versions to time (Conv1dCuda.kernelVersion; 4 = conv_mma
+        // (8 warps) where the output has >= 64 channels, 5 = conv_mma for every gather/scatter, 6 = 5 with 4 warps)
+        int[] versions = java.util.Arrays.stream(System.getProperty("kokoro.bench.convVersions", "2,4,6").split(","))
                 .mapToInt(v -> Integer.parseInt(v.trim())).sorted().toArray();
         CudaContext c = Cuda.context();
         System.out.println("device: " + c + ", " + java.time.LocalDate.now() + ", repeats " + reps + ", TF32 " + Conv1dCuda.allowTf32);
@@ -56,7 +65,7 @@ public final class ConvCudaBench {
                  CudaTensor gy = ScanBench.rand(r, 1, b, cout, tOut)) {
                 String shape = "B" + b + " " + cin + "x" + t + " -> " + cout + "x" + tOut;
                 boolean tc = new Conv1dCuda.Geo(b, g, tr ? cin / g : cout / g, tr ? cout / g : cin / g, k, 1, 1, st, p, d).tensorCores();
-                for (int version : tc ? versions : new int[] {2}) {
+                for (int version : tc ? versions : new int[] {Conv1dCuda.DEFAULT_VERSION}) {
                     Conv1dCuda.kernelVersion = version;
                     String v = tc ? " (v" + version + ")" : " (fp32)";
                     float[] f = ScanBench.time(c, reps, () -> (tr ? ConvTranspose1dCuda.convTranspose1d(x, w, bias, st, p, op, g, d)
@@ -69,7 +78,9 @@ public final class ConvCudaBench {
                             : Conv1dCuda.backwardWeight(gy, x, k, st, p, d, g)).close());
                     row(name, shape, "grad weight" + v, bw, flops);
                 }
-                Conv1dCuda.kernelVersion = 2;
+                if (tc && !tr && g == 1) row(name, shape, "v4 weight arrange only (in forward)", ConvMmaCuda.timeArrange(
+                        new Conv1dCuda.Geo(b, g, cout, cin, k, tOut, t, st, p, d), w, reps), 0);
+                Conv1dCuda.kernelVersion = Conv1dCuda.DEFAULT_VERSION;
             }
         }
         System.out.println();

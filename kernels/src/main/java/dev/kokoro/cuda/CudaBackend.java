@@ -59,7 +59,22 @@ public final class CudaBackend implements Backend {
 
     @Override public String unavailableReason() { return Cuda.isAvailable() ? null : Cuda.unavailableReason(); }
 
-    @Override public CudaStorage upload(float[] data) { return CudaStorage.own(CudaTensor.upload(data, data.length)); }
+    /**
+     * A host copy synchronises the stream (the Java array is pageable), which drains the queued kernels in
+     * the middle of a forward; a constant array (a scalar operand, a filled tensor) is set by an
+     * asynchronous memset instead.
+     */
+    @Override public CudaStorage upload(float[] data) {
+        if (data.length > 0 && constant(data)) return full(data.length, data[0]);
+        return CudaStorage.own(CudaTensor.upload(data, data.length));
+    }
+
+    /** True when every value has data[0]'s bits (so a memset writes them exactly: -0.0 and NaN payloads included). */
+    static boolean constant(float[] data) {
+        int bits = Float.floatToRawIntBits(data[0]);
+        for (int i = 1; i < data.length; i++) if (Float.floatToRawIntBits(data[i]) != bits) return false;
+        return true;
+    }
 
     @Override public float[] download(Tensor t) {
         List<Object> pin = PINNED.get();

@@ -98,6 +98,15 @@ final class TensorOpsCuda {
 
     static void sumRows(DeviceBuffer x, DeviceBuffer out, int rows, int n) {
         if (rows == 0) return;
+        int len = 16384, chunks = (n + len - 1) / len;
+        if (rows < 264 && chunks > 1 && rows <= 65535) {   // few long rows: per-chunk partial sums first, then their sums
+            try (CudaTensor part = CudaTensor.empty(rows, chunks)) {
+                Cuda.context().launch(M, "sum_rows_partial", chunks, rows, 1, 256, 1, 1, 0,
+                        KernelArgs.of().ptr(x).ptr(part.buffer()).i(n).i(len).i(chunks));
+                sumRows(part.buffer(), out, rows, chunks);
+            }
+            return;
+        }
         Cuda.context().launch(M, "sum_rows", Math.min(rows, 65535), 1, 1, 256, 1, 1, 0, KernelArgs.of().ptr(x).ptr(out).i(rows).i(n));
     }
 

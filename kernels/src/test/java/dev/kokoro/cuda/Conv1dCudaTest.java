@@ -16,9 +16,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 class Conv1dCudaTest {
     static final double TF32 = 1e-3, FP32 = 1e-5;
 
-    /** The tensor-core kernel versions to check: -Dkokoro.test.convVersions=2,3,1 (the default: all). */
+    /** The tensor-core kernel versions to check: -Dkokoro.test.convVersions=4,5,6,2,3,1 (the default: all; 5/6 = conv_mma w8/w4 everywhere). */
     static int[] versions() {
-        return java.util.Arrays.stream(System.getProperty("kokoro.test.convVersions", "2,3,1").split(",")).mapToInt(v -> Integer.parseInt(v.trim())).toArray();
+        return java.util.Arrays.stream(System.getProperty("kokoro.test.convVersions", "4,5,6,2,3,1").split(",")).mapToInt(v -> Integer.parseInt(v.trim())).toArray();
     }
 
     static boolean tensorCores(int cin, int cout, int groups) {
@@ -32,6 +32,10 @@ class Conv1dCudaTest {
             "2, 64, 48, 301, 3, 1, 1, 1, 1, true", "1, 32, 64, 257, 7, 1, 9, 3, 1, true", "2, 40, 24, 200, 11, 1, 25, 5, 1, false",
             "1, 22, 64, 121, 12, 6, 3, 1, 1, true", "3, 64, 64, 50, 5, 2, 2, 1, 2, true", "1, 128, 22, 99, 7, 1, 3, 1, 1, true",
             "1, 1090, 1024, 37, 3, 1, 1, 1, 1, true", "2, 512, 512, 61, 5, 1, 2, 1, 1, true", "2, 96, 80, 129, 1, 1, 0, 1, 1, false", "1, 16, 16, 1, 3, 1, 1, 1, 1, true",
+            // conv_mma (v4) shapes: several row/column tiles across batch rows, groups, strided with 256 rows, and
+            // one with >= 132 output tiles (no split-K)
+            "2, 128, 128, 300, 11, 1, 25, 5, 1, true", "1, 256, 256, 517, 7, 1, 9, 3, 1, false", "3, 160, 192, 70, 3, 1, 1, 1, 2, true",
+            "1, 22, 256, 601, 12, 6, 3, 1, 1, true", "2, 200, 136, 90, 5, 2, 2, 2, 1, true", "4, 128, 96, 4300, 3, 1, 1, 1, 1, true",
             // FP32 path: depthwise, small and odd shapes
             "2, 16, 16, 77, 3, 1, 1, 1, 16, true", "1, 3, 5, 33, 4, 2, 1, 2, 1, true", "2, 6, 4, 19, 3, 3, 0, 1, 2, false",
             "1, 1, 1, 5, 5, 1, 2, 1, 1, true", "3, 24, 24, 64, 3, 2, 1, 1, 24, false"})
@@ -74,7 +78,7 @@ class Conv1dCudaTest {
                 Gpu.close(v + "dweight", gr.dweight(), CpuRef.grad(cw), tol);
                 if (withBias) Gpu.close(v + "dbias", gr.dbias(), CpuRef.grad(cb), FP32);
             } finally {
-                Conv1dCuda.kernelVersion = 2;
+                Conv1dCuda.kernelVersion = Conv1dCuda.DEFAULT_VERSION;
             }
         }
     }

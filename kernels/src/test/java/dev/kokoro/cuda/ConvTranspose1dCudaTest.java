@@ -19,6 +19,8 @@ class ConvTranspose1dCudaTest {
             // ups[0]-like (K20 s10 p5), ups[1]-like (K12 s6 p3), stride 1 with dilation, groups + dilation + output padding
             "1, 64, 32, 37, 20, 10, 5, 0, 1, 1, true", "2, 32, 16, 45, 12, 6, 3, 0, 1, 1, true", "1, 64, 64, 20, 7, 1, 3, 0, 1, 3, false",
             "1, 48, 40, 25, 5, 2, 1, 1, 2, 2, true", "2, 40, 24, 33, 4, 3, 0, 2, 1, 1, true", "1, 512, 256, 9, 20, 10, 5, 0, 1, 1, true", "1, 256, 128, 40, 12, 6, 3, 0, 1, 1, false",
+            // conv_mma (v4): ups1-like over several tiles and batch rows, stride 1 with dilation, groups
+            "2, 256, 128, 130, 12, 6, 3, 0, 1, 1, true", "1, 128, 192, 300, 7, 1, 9, 0, 1, 3, false", "2, 192, 160, 45, 5, 2, 1, 1, 2, 1, true",
             // FP32 path: AdainResBlk1d's depthwise upsample (K3 s2 p1 op1), small shapes
             "2, 16, 16, 31, 3, 2, 1, 1, 16, 1, true", "1, 3, 5, 10, 4, 3, 2, 2, 1, 1, true", "3, 4, 6, 1, 3, 1, 0, 0, 2, 1, false",
             "1, 7, 7, 13, 3, 2, 1, 1, 7, 1, false"})
@@ -45,7 +47,7 @@ class ConvTranspose1dCudaTest {
                 Gpu.close(v + "dweight", gr.dweight(), CpuRef.grad(cw), tol);
                 if (withBias) Gpu.close(v + "dbias", gr.dbias(), CpuRef.grad(cb), FP32);
             } finally {
-                Conv1dCuda.kernelVersion = 2;
+                Conv1dCuda.kernelVersion = Conv1dCuda.DEFAULT_VERSION;
             }
         }
     }

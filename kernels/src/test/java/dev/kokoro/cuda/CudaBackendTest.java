@@ -127,6 +127,9 @@ class CudaBackendTest {
         }
         Tensor big = r(2, 100_003);
         same("sum long rows", big.to(DType.F64).sum(1, false), d(big).sum(1, false), 1e-5);   // float64 reference: a float32 running sum drifts
+        Tensor huge = r(3, 1_000_003);   // two-pass sum (per-chunk partials), whole and per row
+        same("sum of 3M values", huge.to(DType.F64).sum(), d(huge).sum(), 1e-5);
+        same("sum of 3 rows of 1M", huge.to(DType.F64).sum(1, false), d(huge).sum(1, false), 1e-5);
         same("sum of a view", x.transpose(0, 2).sum(1, true), d(x).transpose(0, 2).sum(1, true), TOL);
         same("sumToShape", Reductions.sumToShape(x, new int[]{1, 7}), Reductions.sumToShape(d(x), new int[]{1, 7}), TOL);
         Tensor wide = r(4, 3000).mul(5);

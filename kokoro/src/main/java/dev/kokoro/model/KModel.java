@@ -9,6 +9,7 @@ import dev.kokoro.engine.Tensor;
 import dev.kokoro.engine.io.Pth;
 import dev.kokoro.engine.io.Safetensors;
 import dev.kokoro.model.albert.Albert;
+import dev.kokoro.model.nn.Frozen;
 import dev.kokoro.model.decoder.Decoder;
 import dev.kokoro.model.nn.Linear;
 import dev.kokoro.model.nn.Module;
@@ -156,6 +157,8 @@ public final class KModel extends Module {
 
     /** PL-BERT and bert_encoder: ids [B, T] → d_en [B, hidden, T]. */
     public Tensor bertDurationInput(Tensor inputIds, int[] lengths, Trace trace) {
+        if (trace == null && Frozen.scoped(device(), new Tensor[0], bert, bertEncoder))   // frees PL-BERT's device temporaries at once
+            return Frozen.run(() -> bertEncoder.forward(bert.forward(inputIds, lengths)).transpose(1, 2));
         Tensor bertDur = bert.forward(inputIds, lengths);
         Trace.put(trace, "bert", bertDur);
         Tensor dEn = bertEncoder.forward(bertDur);
@@ -166,7 +169,9 @@ public final class KModel extends Module {
     /** F0/N from en, text encoder, asr = t_en · aln, decoder → {F0 [B, 2F], N [B, 2F], audio [B, 1, 600·F]}. */
     private Tensor[] synthesize(Tensor inputIds, int[] lengths, Tensor en, Tensor aln, Tensor s, Tensor sDec, Trace trace) {
         Tensor[] f0n = predictor.f0nTrain(en, s, Trace.at(trace, "predictor"));
-        Tensor tEn = textEncoder.forward(inputIds, lengths, Trace.at(trace, "text_encoder"));
+        Tensor tEn = trace == null && Frozen.scoped(device(), new Tensor[0], textEncoder)
+                ? Frozen.run(() -> textEncoder.forward(inputIds, lengths, null))
+                : textEncoder.forward(inputIds, lengths, Trace.at(trace, "text_encoder"));
         Trace.put(trace, "text_encoder", tEn);
         Tensor asr = tEn.matmul(aln);
         Map<String, Tensor> inner = trace == null ? null : new LinkedHashMap<>();

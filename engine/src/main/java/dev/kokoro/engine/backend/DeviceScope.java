@@ -38,6 +38,33 @@ public final class DeviceScope implements AutoCloseable {
         return s;
     }
 
+    /**
+     * Runs {@code body} outside every scope of this thread and returns its result, whose storage then
+     * outlives every scope (like a parameter's: until {@link DeviceStorage#free()} or the Cleaner); the
+     * body's other device temporaries are freed on return. For caches that must survive the step
+     * (e.g. the normalised weight of a frozen weight-normed conv).
+     */
+    public static Tensor detached(java.util.function.Supplier<Tensor> body) {
+        DeviceScope saved = CURRENT.get();
+        CURRENT.set(null);
+        try (DeviceScope s = open()) {
+            return s.keep(body.get());
+        } finally {
+            CURRENT.set(saved);
+        }
+    }
+
+    /**
+     * Runs {@code body} in a nested scope and frees every storage it made except those of its result.
+     * Only for work that records no autograd node (nothing requires grad, or under Autograd.noGrad): a
+     * recorded backward may hold temporaries of the body, which this would free.
+     */
+    public static Tensor nested(java.util.function.Supplier<Tensor> body) {
+        try (DeviceScope s = open()) {
+            return s.keep(body.get());
+        }
+    }
+
     /** Backends call this for every storage they create. */
     public static void register(DeviceStorage s) {
         DeviceScope cur = CURRENT.get();

@@ -7,6 +7,7 @@ import dev.kokoro.engine.Parallel;
 import dev.kokoro.engine.Tensor;
 import dev.kokoro.model.nn.AdaIN1d;
 import dev.kokoro.model.nn.Conv1d;
+import dev.kokoro.model.nn.Frozen;
 import dev.kokoro.model.nn.Module;
 import dev.kokoro.model.nn.ModuleList;
 import dev.kokoro.model.nn.Param;
@@ -64,6 +65,7 @@ public final class AdaINResBlock1 extends Module {
             xt = adain2.get(i).forwardSnake(xt, s, alpha2.get(i));
             xt = convs2.get(i).forward(xt);
             x = xt.add(x);
+            Frozen.dead(xt);   // device: the add's backward does not read it
         }
         return x;
     }

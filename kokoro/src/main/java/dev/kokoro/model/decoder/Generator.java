@@ -11,7 +11,9 @@ import dev.kokoro.engine.Parallel;
 import dev.kokoro.engine.Resample;
 import dev.kokoro.engine.Tensor;
 import dev.kokoro.model.KokoroConfig;
+import dev.kokoro.model.nn.Checkpoint;
 import dev.kokoro.model.nn.Conv1d;
+import dev.kokoro.model.nn.Frozen;
 import dev.kokoro.model.nn.ConvTranspose1d;
 import dev.kokoro.model.nn.Module;
 import dev.kokoro.model.nn.ModuleList;
@@ -102,26 +104,37 @@ public final class Generator extends Module {
 
     /** x [B, C, T], s [B, style], f0 [B, 2T] → audio [B, 1, 2T · upsampleScale]. */
     public Tensor forward(Tensor x, Tensor s, Tensor f0, Map<String, Tensor> trace) {
-        Tensor har = sourceGrad ? harmonics(f0, trace) : Autograd.noGrad(() -> harmonics(f0, trace));
+        // on a device, the no-grad source and noise branches run in nested scopes that free their temporaries at once
+        boolean scoped = !sourceGrad && trace == null && Frozen.scoped(f0.device(), new Tensor[]{s});
+        Tensor har = sourceGrad ? harmonics(f0, trace) : scoped ? Frozen.run(() -> harmonics(f0, null)) : Autograd.noGrad(() -> harmonics(f0, trace));
         for (int i = 0; i < numUpsamples; i++) {
             x = Activations.leakyRelu(x, 0.1);
-            Tensor xSource = noiseConvs.get(i).forward(har);
+            int stage = i;
+            boolean noiseScoped = scoped && Frozen.scoped(f0.device(), new Tensor[]{har, s}, noiseConvs.get(i), noiseRes.get(i));
+            Tensor xSource = noiseScoped ? Frozen.run(() -> noiseRes.get(stage).forward(noiseConvs.get(stage).forward(har), s, null))
+                    : noiseConvs.get(i).forward(har);
             put(trace, "noise_convs." + i, xSource);
             // the inference path of the stage's blocks shares two scratch arrays (no fresh 22 MB arrays per block)
-            Tensor[] scratch = noiseRes.get(i).inference(xSource, s)
+            Tensor[] scratch = !noiseScoped && noiseRes.get(i).inference(xSource, s)
                     ? new Tensor[]{Tensor.zeros(DType.F32, xSource.shape()), Tensor.zeros(DType.F32, xSource.shape())} : null;
-            xSource = noiseRes.get(i).forward(xSource, s, scratch);
+            if (!noiseScoped) xSource = noiseRes.get(i).forward(xSource, s, scratch);
             put(trace, "noise_res." + i, xSource);
             x = ups.get(i).forward(x);
             put(trace, "ups." + i, x);
+            Tensor up = x;
             if (i == numUpsamples - 1) x = Resample.reflectionPad1d(x, 1, 0);
+            Tensor padded = x;
             x = x.add(xSource);
+            if (trace == null) Frozen.dead(up, padded, xSource);   // device: no backward reads them (add, pad)
             Tensor[] rs = new Tensor[numKernels];
             for (int j = 0; j < numKernels; j++) {
-                rs[j] = resblocks.get(i * numKernels + j).forward(x, s, scratch);
+                AdaINResBlock1 block = resblocks.get(i * numKernels + j);   // (device training: optionally recomputed in backward)
+                rs[j] = Checkpoint.stage(i, numUpsamples) && trace == null && Checkpoint.applies(x, block, s) ? Checkpoint.run(xx -> block.forward(xx, s), x)
+                        : block.forward(x, s, scratch);
                 put(trace, "resblocks." + (i * numKernels + j), rs[j]);
             }
             x = mean(rs);
+            if (trace == null) Frozen.dead(rs);   // device: the mean's adds do not read them in backward
         }
         x = Activations.leakyRelu(x, 0.01);
         x = convPost.forward(x);
@@ -142,8 +155,14 @@ public final class Generator extends Module {
             fast &= r.dtype == DType.F32 && r.device() == Device.CPU && r.isContiguous() && java.util.Arrays.equals(r.shape(), rs[0].shape());
         if (!fast) {
             Tensor xs = rs[0];
-            for (int j = 1; j < rs.length; j++) xs = xs.add(rs[j]);
-            return xs.div(Tensor.full(xs.dtype, rs.length, 1));
+            for (int j = 1; j < rs.length; j++) {
+                Tensor sum = xs.add(rs[j]);
+                if (j > 1) Frozen.dead(xs);   // partial sums: device storage no backward reads
+                xs = sum;
+            }
+            Tensor out = xs.div(Tensor.full(xs.dtype, rs.length, 1));
+            if (rs.length > 1) Frozen.dead(xs);
+            return out;
         }
         float[][] in = new float[rs.length][];
         int[] off = new int[rs.length];

@@ -37,7 +37,7 @@ public final class TorchSTFT {
     /** The window in x's dtype, on x's device (a device copy is made once). */
     private Tensor window(Tensor x) {
         if (x.device() != Device.CPU) {
-            if (windowDevice == null || windowDevice.device() != x.device() || windowDevice.storage().isFreed()) windowDevice = window32.to(x.device());
+            if (windowDevice == null || windowDevice.device() != x.device() || windowDevice.storage().isFreed()) windowDevice = dev.kokoro.engine.backend.DeviceScope.detached(() -> window32.to(x.device()));   // outlives the step's scopes
             return windowDevice;
         }
         return window(x.dtype);

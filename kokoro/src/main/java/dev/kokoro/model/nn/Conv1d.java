@@ -2,13 +2,13 @@ package dev.kokoro.model.nn;
 
 import dev.kokoro.engine.Conv;
 import dev.kokoro.engine.Tensor;
-import dev.kokoro.engine.WeightNorm;
 import java.util.SplittableRandom;
 
 /** nn.Conv1d, optionally wrapped in weight_norm (parameters weight_g [out,1,1] and weight_v). */
 public final class Conv1d extends Module {
     public final int in, out, kernel, stride, padding, dilation, groups;
     public final Param weight, weightG, weightV, bias;
+    private final WeightNormCache normed = new WeightNormCache();
 
     public Conv1d(int in, int out, int kernel, int stride, int padding, int dilation, int groups, boolean bias, boolean weightNorm) {
         this.in = in;
@@ -35,7 +35,7 @@ public final class Conv1d extends Module {
     }
 
     public Tensor weight() {
-        return weight != null ? weight.get() : WeightNorm.apply(weightV.get(), weightG.get());
+        return weight != null ? weight.get() : normed.weight(weightV.get(), weightG.get());
     }
 
     public Tensor forward(Tensor x) {
@@ -49,6 +49,7 @@ public final class Conv1d extends Module {
 
     @Override
     protected void reset(SplittableRandom rng) {
+        normed.clear();
         double bound = 1 / Math.sqrt((double) in / groups * kernel);
         Param w = weight != null ? weight : weightV;
         uniform(w, rng, bound);

@@ -2,13 +2,13 @@ package dev.kokoro.model.nn;
 
 import dev.kokoro.engine.Conv;
 import dev.kokoro.engine.Tensor;
-import dev.kokoro.engine.WeightNorm;
 import java.util.SplittableRandom;
 
 /** nn.ConvTranspose1d (weight [in, out/groups, k]), optionally weight-normed (g [in,1,1]). */
 public final class ConvTranspose1d extends Module {
     public final int in, out, kernel, stride, padding, outputPadding, groups;
     public final Param weight, weightG, weightV, bias;
+    private final WeightNormCache normed = new WeightNormCache();
 
     public ConvTranspose1d(int in, int out, int kernel, int stride, int padding, int outputPadding, int groups, boolean bias, boolean weightNorm) {
         this.in = in;
@@ -30,7 +30,7 @@ public final class ConvTranspose1d extends Module {
     }
 
     public Tensor weight() {
-        return weight != null ? weight.get() : WeightNorm.apply(weightV.get(), weightG.get());
+        return weight != null ? weight.get() : normed.weight(weightV.get(), weightG.get());
     }
 
     public Tensor forward(Tensor x) {
@@ -39,6 +39,7 @@ public final class ConvTranspose1d extends Module {
 
     @Override
     protected void reset(SplittableRandom rng) {
+        normed.clear();
         // PyTorch's fan-in for ConvTranspose is weight.size(1) * k
         double bound = 1 / Math.sqrt((double) out / groups * kernel);
         Param w = weight != null ? weight : weightV;

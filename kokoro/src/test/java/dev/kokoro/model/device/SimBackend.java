@@ -12,13 +12,14 @@ import java.util.Map;
 final class SimBackend implements Backend {
     final Map<String, Kernel> kernels = new HashMap<>();
     int live;
+    long liveFloats, peakFloats;
 
     final class Storage implements DeviceStorage {
         float[] data;
-        Storage(float[] d) { data = d; live++; DeviceScope.register(this); }
+        Storage(float[] d) { data = d; live++; liveFloats += d.length; peakFloats = Math.max(peakFloats, liveFloats); DeviceScope.register(this); }
         @Override public Device device() { return Device.CUDA; }
         @Override public int length() { return data.length; }
-        @Override public void free() { if (data != null) { data = null; live--; } }
+        @Override public void free() { if (data != null) { liveFloats -= data.length; data = null; live--; } }
         @Override public boolean isFreed() { return data == null; }
         float[] data() {
             if (data == null) throw new IllegalStateException("device tensor used after its storage was freed");
@@ -27,6 +28,8 @@ final class SimBackend implements Backend {
     }
 
     @Override public Device device() { return Device.CUDA; }
+    @Override public Map<String, Long> memory() { return Map.of("in_use", 4 * liveFloats, "peak_in_use", 4 * peakFloats); }
+    @Override public void resetPeakMemory() { peakFloats = liveFloats; }
     @Override public String unavailableReason() { return null; }
     @Override public DeviceStorage upload(float[] data) { return new Storage(data.clone()); }
     @Override public DeviceStorage full(int n, float value) {

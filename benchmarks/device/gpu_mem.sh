@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# On the GPU machine, with the folder of benchmarks/device/stage_all.sh carried (DEVICE_DIR): gpu_profile.sh's
+# device-model tests, synthesis and PEFT step (timed, then profiled per op over the timed steps only), plus the
+# PEFT step's peak memory with the generator's resblocks checkpointed (-Dkokoro.checkpoint=last|all) and with
+# the nested no-grad scopes off (-Dkokoro.frozen.scopes=false). Copy it into DEVICE_DIR to run it from there.
+set -o pipefail
+D=${DEVICE_DIR:-.device/final}
+OUT=${OUT:-/tmp/kokoro-out}
+mkdir -p "$OUT" /tmp/j
+tar xJf "$D/jdk.tar.xz" -C /tmp/j
+JAVA=/tmp/j/jdk/bin/java
+CP=$(ls "$D"/lib/*.jar | grep -v console-standalone | tr '\n' ':')
+J="$JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx48g -Dfixtures.dir=$D/fixtures -cp $CP"
+P="-Dkokoro.cuda.sync=true -Dkokoro.profile.ops=true"
+TESTS=${TESTS:-dev.kokoro.cuda.CudaBackendTest dev.kokoro.cuda.CudaUploadTest dev.kokoro.model.device.KokoroTinyCudaParityTest dev.kokoro.tests.TrainStepCudaParityTest}
+SEL=$(for c in $TESTS; do echo "--select-class $c"; done)
+timeout 130 $JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx16g -Dfixtures.dir=$D/fixtures -Dkokoro.cuda.sync=true \
+  -jar "$D"/lib/junit-platform-console-standalone-1.14.1.jar execute --class-path "$CP" $SEL --include-tag gpu \
+  --details=tree --disable-banner --disable-ansi-colors > "$OUT/tests.log" 2>&1
+echo "tests exit $? at ${SECONDS}s"; grep -E "✘|tests (successful|failed)|rel L2|float32 source" "$OUT/tests.log" | head -20
+T="timeout 60 $JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx48g -Dfixtures.dir=$D/fixtures -cp $CP -Dkokoro.cuda.tf32=true"
+{
+  echo "== PEFT step (TF32)"; $T dev.kokoro.bench.TrainBench --device cuda --steps 5 --warmup 1 2>&1 | grep -v WARNING
+  echo "== PEFT step (TF32), generator resblocks of the last stage checkpointed"; $T -Dkokoro.checkpoint=last dev.kokoro.bench.TrainBench --device cuda --steps 3 --warmup 1 2>&1 | grep -v WARNING
+  echo "== PEFT step (TF32), all generator resblocks checkpointed"; $T -Dkokoro.checkpoint=all dev.kokoro.bench.TrainBench --device cuda --steps 3 --warmup 1 2>&1 | grep -v WARNING
+  echo "== PEFT step (TF32), nested no-grad scopes off"; $T -Dkokoro.frozen.scopes=false dev.kokoro.bench.TrainBench --device cuda --steps 3 --warmup 1 2>&1 | grep -v WARNING
+  echo "== synthesis"; timeout 60 $J dev.kokoro.bench.SynthBench --device cuda --reps 6 --warmup 2 --no-profile 2>&1 | grep -v WARNING
+  echo "== PEFT step, op profile (timed step only)"; $T $P dev.kokoro.bench.TrainBench --device cuda --steps 1 --warmup 1 2>&1 | grep -v WARNING
+  echo "== synthesis, op profile (timed run only)"; timeout 60 $J $P dev.kokoro.bench.SynthBench --device cuda --reps 1 --warmup 1 --no-profile 2>&1 | grep -v WARNING
+} > "$OUT/ours.log" 2>&1
+grep -E "^==|median|PEFT step|device ops|fell back|ran on the CPU|Exception|at dev" "$OUT/ours.log" | cut -c1-300 | head -60
+echo "done at ${SECONDS}s"
