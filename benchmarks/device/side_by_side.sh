@@ -3,6 +3,7 @@
 # 1. CPU synthesis of the real-size random Kokoro, ours (SynthBench) and PyTorch's (pytorch_cpu_synth.py),
 #    at 2 and 16 threads, on the otherwise idle machine;
 # 2. benchmarks/gpu/run_on_device.sh: GPU tests of the kernels module and the scan benchmark beside mamba-ssm.
+# PY_SCRIPT: the PyTorch side (default benchmarks/scripts/pytorch_cpu_synth.py; a staged copy when this checkout is older).
 # CPU_EXTRA=1 adds the DurationEncoder and PEFT-step CPU benchmarks; CPU_ONLY=1 skips the GPU part. Logs go to $OUT.
 set -o pipefail
 OUT=${OUT:-/tmp/kokoro-out}
@@ -14,12 +15,19 @@ CP=$(ls $LIB_DIR/*.jar | grep -v console-standalone | tr '\n' ':')$CPU_DIR/kokor
 JOPTS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx24g"
 { lscpu | grep -E "Model name|^CPU\(s\)|Thread|Core|Socket"; nproc; } | tee "$OUT/cpu.txt"
 echo "== CPU synthesis, ours"
+# equal warm-up and repetitions on both sides (SYNTH_WARMUP untimed runs, then the median of SYNTH_REPS)
+W=${SYNTH_WARMUP:-3}; R=${SYNTH_REPS:-5}
 for t in 2 16; do
-  timeout 240 "$JAVA" $JOPTS -cp "$CP" dev.kokoro.bench.SynthBench --threads $t --reps 3 --warmup 1 2>&1 | grep -v WARNING | tee -a "$OUT/synth-ours.log" | grep -E "JSON|median|RTF" | tail -3
+  timeout 240 "$JAVA" $JOPTS -cp "$CP" dev.kokoro.bench.SynthBench --threads $t --reps $R --warmup $W 2>&1 | grep -v WARNING | tee -a "$OUT/synth-ours.log" | grep -E "JSON|median|RTF" | tail -3
 done
 if [ -f .device/anchor/py/kokoro/model.py ]; then
   echo "== CPU synthesis, PyTorch"
-  PYTHONPATH=.device/anchor/py REF_DIR=.device/anchor timeout 200 python3 benchmarks/scripts/pytorch_cpu_synth.py 2 16 2>&1 | grep -v -i warn | tee "$OUT/synth-pytorch.log" | tail -3
+  WARMUP=$W REPS=$R PYTHONPATH=.device/anchor/py REF_DIR=.device/anchor timeout 200 python3 ${PY_SCRIPT:-benchmarks/scripts/pytorch_cpu_synth.py} 2 16 2>&1 | grep -v -i warn | tee "$OUT/synth-pytorch.log" | tail -5
+fi
+# SYNTH_ALT_JOPTS: extra JVM options for a second run of ours at SYNTH_ALT_THREADS (16) threads, e.g. a fixed pre-touched heap
+if [ -n "${SYNTH_ALT_JOPTS:-}" ]; then
+  echo "== CPU synthesis, ours with $SYNTH_ALT_JOPTS"
+  timeout 200 "$JAVA" $JOPTS $SYNTH_ALT_JOPTS -cp "$CP" dev.kokoro.bench.SynthBench --threads ${SYNTH_ALT_THREADS:-16} --reps $R --warmup $W 2>&1 | grep -v WARNING | tee -a "$OUT/synth-ours-alt.log" | grep -E "JSON|median|RTF" | tail -3
 fi
 if [ "${CPU_EXTRA:-0}" = 1 ]; then
   echo "== DurationEncoder on the CPU: Mamba vs 3xBiLSTM (16 threads)"

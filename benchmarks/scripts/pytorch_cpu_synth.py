@@ -4,6 +4,8 @@ exactly as ../shared/anchors/pytorch_anchor.py does (120 tokens, ~360 frames), a
 
 PYTHONPATH=<dir with kokoro/ (hexgrad/kokoro), loguru/ stub> REF_DIR=<dir with config.json> \
     python3 pytorch_cpu_synth.py 2 16
+WARMUP (default 1) untimed runs, then REPS (default 3) timed ones per thread count, the median reported: keep
+them equal to SynthBench's --warmup / --reps (benchmarks/device/side_by_side.sh passes the same to both).
 Prints one line per thread count and a JSON line at the end.
 """
 import json, os, sys, time
@@ -43,18 +45,22 @@ g = torch.Generator().manual_seed(1)
 T = 120
 ids = torch.randint(1, 178, (1, T), generator=g); ids[0, 0] = 0; ids[0, -1] = 0
 ref_s = torch.randn(1, 256, generator=g) * 0.1
-res = {"torch": torch.__version__}
+WARMUP, REPS = int(os.environ.get("WARMUP", "1")), int(os.environ.get("REPS", "3"))
+res = {"torch": torch.__version__, "warmup": WARMUP, "reps": REPS}
 for threads in [int(a) for a in sys.argv[1:]] or [2, 16]:
     torch.set_num_threads(threads)
     with torch.no_grad():
-        audio, dur = kmodel.KModel.forward_with_tokens(m, ids, ref_s, 1.0)
+        for _ in range(max(1, WARMUP)):
+            audio, dur = kmodel.KModel.forward_with_tokens(m, ids, ref_s, 1.0)
         ts = []
-        for _ in range(3):
+        for _ in range(REPS):
             t = time.perf_counter()
             kmodel.KModel.forward_with_tokens(m, ids, ref_s, 1.0)
             ts.append(time.perf_counter() - t)
-    t = sorted(ts)[1]
+    t = sorted(ts)[REPS // 2]
+    res[f"cpu_{threads}t_runs_s"] = ts
     secs = audio.numel() / 24000
     res[f"cpu_{threads}t_s"] = t
-    print(f"pytorch synth cpu {threads} threads: {t*1000:.0f} ms for {secs:.2f} s audio ({T} tokens, {int(dur.sum())} frames), RTF {t/secs:.4f}", flush=True)
+    print(f"pytorch synth cpu {threads} threads: runs " + " ".join(f"{x:.3f}" for x in ts) + " s", flush=True)
+    print(f"pytorch synth cpu {threads} threads: {t*1000:.0f} ms (median of {REPS} after {WARMUP} warm-up) for {secs:.2f} s audio ({T} tokens, {int(dur.sum())} frames), RTF {t/secs:.4f}", flush=True)
 print("JSON", json.dumps(res))

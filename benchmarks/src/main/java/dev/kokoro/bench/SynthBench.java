@@ -104,7 +104,11 @@ public final class SynthBench {
                 params, buildS, TOKENS, frames, be == null ? used + " threads" : dev + " (TF32 " + Boolean.getBoolean("kokoro.cuda.tf32") + ")", Runtime.version());
         Fallbacks.quiet(true);
         Tensor audio = null;
-        for (int i = 0; i < warmup; i++) audio = timedSynth(model, inputIds, refS, aln);
+        for (int i = 0; i < warmup; i++) {
+            long jit = jitMs(), t = System.nanoTime();
+            audio = timedSynth(model, inputIds, refS, aln);
+            System.out.printf(Locale.ROOT, "  warm-up %d: %.3f s wall; JIT compiling %d ms%n", i, (System.nanoTime() - t) / 1e9, jitMs() - jit);
+        }
         Fallbacks.reset();
         OpProfile.reset();   // the profile covers the timed runs only (the warm-up loads modules and JIT-compiles kernels)
         if (be != null) be.resetPeakMemory();
@@ -114,11 +118,12 @@ public final class SynthBench {
         double[] ts = new double[reps], cpu = new double[reps];
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         for (int i = 0; i < reps; i++) {
-            long c = os.getProcessCpuTime(), t = System.nanoTime();
+            long c = os.getProcessCpuTime(), jit = jitMs(), gcMs = gcMs(), gcN = gcCount(), t = System.nanoTime();
             audio = timedSynth(model, inputIds, refS, aln);
             ts[i] = (System.nanoTime() - t) / 1e9;
             cpu[i] = (os.getProcessCpuTime() - c) / 1e9;
-            System.out.printf(Locale.ROOT, "  run %d: %.3f s wall, %.3f s process CPU (all threads, JIT and GC included)%n", i, ts[i], cpu[i]);
+            System.out.printf(Locale.ROOT, "  run %d: %.3f s wall, %.3f s process CPU (all threads, JIT and GC included); JIT compiling %d ms, %d GCs %d ms%n",
+                    i, ts[i], cpu[i], jitMs() - jit, gcCount() - gcN, gcMs() - gcMs);
         }
         secs = audio.numel() / 24000.0;
         double peakHeapMb = peakHeapBytes() / 1048576.0;
@@ -139,17 +144,18 @@ public final class SynthBench {
         if (profile) {
             Timer timer = new Timer();
             synth(model, inputIds, refS, aln, timer);
-            System.out.println("per-module (one run): wall ms, share, process CPU ms (CPU/wall near the thread count = parallel)");
+            System.out.println("per-module (one run): wall ms, share, process CPU ms (CPU/wall near the thread count = parallel), heap MB allocated");
             double total = 0;
             for (var e : timer.ms.entrySet()) total += e.getValue();
             for (var e : timer.ms.entrySet())
-                System.out.printf(Locale.ROOT, "  %-42s %9.1f  %5.1f%%  %9.1f%n", e.getKey(), e.getValue(), 100 * e.getValue() / total,
-                        timer.cpuMs.get(e.getKey()));
+                System.out.printf(Locale.ROOT, "  %-42s %9.1f  %5.1f%%  %9.1f  %8.1f%n", e.getKey(), e.getValue(), 100 * e.getValue() / total,
+                        timer.cpuMs.get(e.getKey()), timer.allocMb.get(e.getKey()));
             stages = timer.ms;
         }
         StringBuilder json = new StringBuilder("{");
         json.append(String.format(Locale.ROOT, "\"bench\":\"synth_%s\",\"tf32\":%s,\"device_peak_gb\":%.3f,\"fallbacks\":\"%s\",", dev,
                 Boolean.getBoolean("kokoro.cuda.tf32"), mem.getOrDefault("peak_in_use", 0L) / 1e9, fb.replace("\"", "'")));
+        json.append(String.format(Locale.ROOT, "\"warmup\":%d,\"reps\":%d,", warmup, reps));
         json.append(String.format(Locale.ROOT, "\"threads\":%d,\"tokens\":%d,\"frames\":%d,\"audio_s\":%.3f,", used, TOKENS, frames, secs));
         json.append(String.format(Locale.ROOT, "\"median_s\":%.4f,\"rtf\":%.5f,\"runs_s\":%s,\"peak_heap_mb\":%.0f,\"cpu_s_median\":%.3f,\"load_avg_1m\":%.2f,",
                 median, median / secs, Arrays.toString(ts), peakHeapMb, cpuMedian, os.getSystemLoadAverage()));
@@ -224,18 +230,30 @@ public final class SynthBench {
 
     /** Wall-clock laps; trace maps whose put() closes a lap named after the module just finished. */
     static final class Timer {
-        final Map<String, Double> ms = new LinkedHashMap<>(), cpuMs = new LinkedHashMap<>();
+        final Map<String, Double> ms = new LinkedHashMap<>(), cpuMs = new LinkedHashMap<>(), allocMb = new LinkedHashMap<>();
         final com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        long last, lastCpu;
+        final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long last, lastCpu, lastAlloc;
 
-        void mark() { last = System.nanoTime(); lastCpu = os.getProcessCpuTime(); }
+        void mark() { last = System.nanoTime(); lastCpu = os.getProcessCpuTime(); lastAlloc = allocated(); }
+
+        /** Bytes allocated on the heap by all threads so far (-1 when the JVM cannot tell). */
+        long allocated() {
+            try {
+                return threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled() ? threads.getTotalThreadAllocatedBytes() : -1;
+            } catch (UnsupportedOperationException e) {
+                return -1;
+            }
+        }
 
         void lap(String name) {
-            long now = System.nanoTime(), cpu = os.getProcessCpuTime();
+            long now = System.nanoTime(), cpu = os.getProcessCpuTime(), alloc = allocated();
             ms.merge(name, (now - last) / 1e6, Double::sum);
             cpuMs.merge(name, (cpu - lastCpu) / 1e6, Double::sum);
+            allocMb.merge(name, (alloc - lastAlloc) / 1048576.0, Double::sum);
             last = now;
             lastCpu = cpu;
+            lastAlloc = allocated();
         }
 
         Map<String, Tensor> trace(String prefix) {
@@ -267,6 +285,24 @@ public final class SynthBench {
             if (k.equals(name)) throw new Stop(v);
             return null;
         }
+    }
+
+    /** Milliseconds the JIT compilers have spent so far (all compiler threads). */
+    static long jitMs() {
+        var c = ManagementFactory.getCompilationMXBean();
+        return c != null && c.isCompilationTimeMonitoringSupported() ? c.getTotalCompilationTime() : -1;
+    }
+
+    static long gcMs() {
+        long s = 0;
+        for (var g : ManagementFactory.getGarbageCollectorMXBeans()) s += Math.max(0, g.getCollectionTime());
+        return s;
+    }
+
+    static long gcCount() {
+        long s = 0;
+        for (var g : ManagementFactory.getGarbageCollectorMXBeans()) s += Math.max(0, g.getCollectionCount());
+        return s;
     }
 
     static void resetPeaks() {

@@ -135,6 +135,10 @@ public final class Gemm {
     static final int CMR = CONV_4X3 ? 4 : MR, CNR = CONV_4X3 ? 3 * V : NR;
     /** k block of the convolution path: one packed B panel (KCC·CNR floats) stays within a 32 KB L1. */
     static final int KCC = Math.max(64, Math.min(384, 8192 / CNR / 16 * 16));
+    /** Split of short convolutions over many threads: square tiles (default) or -Dkokoro.conv.split=wide (wide column blocks, thin row groups). */
+    /** Thread count f32Conv plans its split for; 0 = Parallel.threads() (tests set it to reach the many-thread splits). */
+    static int planThreads = 0;
+    static final boolean SQUARE_TILES = !"wide".equals(System.getProperty("kokoro.conv.split"));
 
     /**
      * A convolution as one product, parallel over blocks of C's columns only:
@@ -156,15 +160,27 @@ public final class Gemm {
                 packAConv(a, ao, lda, m, p0, kc, q, ap, p0 * mPanels * CMR + q * CMR * kc);
             }
         });
-        int threads = Parallel.threads();
+        int threads = planThreads > 0 ? planThreads : Parallel.threads();
         int panels = Math.max(2, Math.min(8, n / (4 * threads * CNR)));
-        // columns too few to feed the threads anyway (short signals): wide blocks, so that A streams
-        // through fewer times, and rows of C split below
-        if (ceil(n, panels * CNR) < threads) panels = Math.min(8, ceil(n, CNR));
-        panels = Math.max(1, Math.min(panels, maxColumns / CNR));
+        boolean few = ceil(n, panels * CNR) < threads;
+        int rowTarget;
+        if (few && SQUARE_TILES) {
+            // columns too few to feed the threads (short signals, many channels, many threads): about
+            // 4·threads tiles of C as square as the panels allow, since a task packs B for its tile's
+            // columns and streams A for its tile's rows (tall narrow tiles repack all of B for few rows)
+            double side = Math.sqrt((double) m * n / (4.0 * threads));
+            panels = Math.max(1, Math.min(8, Math.min(ceil(n, CNR), (int) Math.round(side / CNR))));
+            panels = Math.max(1, Math.min(panels, maxColumns / CNR));
+            rowTarget = Math.max(1, ceil(4 * threads, ceil(n, panels * CNR)));
+        } else {
+            // few columns: wide blocks, so that A streams through fewer times, and rows of C split below
+            if (few) panels = Math.min(8, ceil(n, CNR));
+            panels = Math.max(1, Math.min(panels, maxColumns / CNR));
+            rowTarget = Math.max(1, ceil(4 * threads, ceil(n, panels * CNR)));
+        }
         int tc = panels * CNR, blocks = ceil(n, tc);
         // few column blocks (short signals, many channels): rows of C are split too, each task packing its own B panels
-        int perGroup = ceil(mPanels, Math.min(mPanels, Math.max(1, ceil(4 * threads, blocks)))), rowGroups = ceil(mPanels, perGroup);
+        int perGroup = ceil(mPanels, Math.min(mPanels, rowTarget)), rowGroups = ceil(mPanels, perGroup);
         Parallel.forEachItem(blocks * rowGroups, 2L * Math.min(m, perGroup * CMR) * k * tc, (lo, hi) -> {
             Scratch sc = Scratch.acquire();
             try {

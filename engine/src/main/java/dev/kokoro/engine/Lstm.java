@@ -124,7 +124,8 @@ public final class Lstm {
             Gemm.run(false, true, rows, g4, in, x, 0, in, wIh, 0, in, xg, 0, g4, false);
             addBias(xg, dir.bIh);
             addBias(xg, dir.bHh);
-            Tensor whhT = dir.wHh.detach().transpose(0, 1).contiguous(); // [H, 4H]
+            boolean rowsDot = serialSteps && dt == DType.F32 && batch < Gemm.MR;
+            Tensor whhT = rowsDot ? null : dir.wHh.detach().transpose(0, 1).contiguous(); // [H, 4H]
             gates = Tensor.zeros(dt, rows, g4);
             cell = Tensor.zeros(dt, rows, h);
             tanhCell = dt == DType.F32 ? Tensor.zeros(dt, rows, h) : null; // float64 recomputes it
@@ -138,7 +139,11 @@ public final class Lstm {
                         int b = act[r];
                         System.arraycopy(data(hid), (b * steps + time(b, s - 1)) * h, data(hIn), r * h, h);
                     }
-                    stepProduct(nb, h, g4, hIn, whhT, pre);
+                    if (rowsDot) {
+                        for (int r = 0; r < nb; r++) gemv(wHh.f, g4, h, hIn.f, r * h, pre.f, r * g4);
+                    } else {
+                        stepProduct(nb, h, g4, hIn, whhT, pre);
+                    }
                 }
                 for (int r = 0; r < nb; r++) {
                     int b = act[r], row = b * steps + time(b, s), prev = s > 0 ? b * steps + time(b, s - 1) : -1;
@@ -154,6 +159,40 @@ public final class Lstm {
                 for (int r = 0; r < nb; r++) Gemm.rowTimesB(a.f, r * k, k, b.f, 0, n, c.f, r * n, 0, n, false);
             } else {
                 Gemm.run(false, false, nb, n, k, a, 0, k, b, 0, n, c, 0, n, false);
+            }
+        }
+
+        /**
+         * y[yo + j] = Σ_p w[j·k + p] · x[xo + p] for j < n (w row-major [n, k], contiguous): the per-step
+         * h · W_hhᵀ of one item as dot products over W_hh's contiguous rows, which stream through the cache
+         * in order (the transposed row-times-B form strides 4H floats between loads).
+         */
+        static void gemv(float[] w, int n, int k, float[] x, int xo, float[] y, int yo) {
+            int kb = S.loopBound(k), j = 0;
+            for (; j + 4 <= n; j += 4) {
+                int w0 = j * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
+                FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+                for (int p = 0; p < kb; p += S.length()) {
+                    FloatVector xv = FloatVector.fromArray(S, x, xo + p);
+                    s0 = FloatVector.fromArray(S, w, w0 + p).fma(xv, s0);
+                    s1 = FloatVector.fromArray(S, w, w1 + p).fma(xv, s1);
+                    s2 = FloatVector.fromArray(S, w, w2 + p).fma(xv, s2);
+                    s3 = FloatVector.fromArray(S, w, w3 + p).fma(xv, s3);
+                }
+                float a0 = s0.reduceLanes(VectorOperators.ADD), a1 = s1.reduceLanes(VectorOperators.ADD);
+                float a2 = s2.reduceLanes(VectorOperators.ADD), a3 = s3.reduceLanes(VectorOperators.ADD);
+                for (int p = kb; p < k; p++) {
+                    float xp = x[xo + p];
+                    a0 += w[w0 + p] * xp; a1 += w[w1 + p] * xp; a2 += w[w2 + p] * xp; a3 += w[w3 + p] * xp;
+                }
+                y[yo + j] = a0; y[yo + j + 1] = a1; y[yo + j + 2] = a2; y[yo + j + 3] = a3;
+            }
+            for (; j < n; j++) {
+                FloatVector s0 = FloatVector.zero(S);
+                for (int p = 0; p < kb; p += S.length()) s0 = FloatVector.fromArray(S, w, j * k + p).fma(FloatVector.fromArray(S, x, xo + p), s0);
+                float a = s0.reduceLanes(VectorOperators.ADD);
+                for (int p = kb; p < k; p++) a += w[j * k + p] * x[xo + p];
+                y[yo + j] = a;
             }
         }
 

@@ -35,6 +35,36 @@ class AttentionProperties {
         check(in -> Attention.scaledDotProduct(in[0], in[1], in[2], null), 1e-5, q, k, v);
     }
 
+    /**
+     * The fused float32 inference path (nothing requiring grad; q, k, v as permuted head views of [B, T, H·Dh]
+     * projections, Dh with whole vectors and a tail) against the recorded path and float64.
+     */
+    @Property(tries = 20)
+    void fusedInferenceMatchesRecordedPath(@ForAll @IntRange(min = 1, max = 2) int b, @ForAll @IntRange(min = 1, max = 4) int h,
+                                           @ForAll @IntRange(min = 1, max = 40) int tq, @ForAll @IntRange(min = 1, max = 40) int tk,
+                                           @ForAll @IntRange(min = 1, max = 70) int dh, @ForAll boolean masked, @ForAll long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Tensor q = Tensor.randn(rng, DType.F32, b, tq, h * dh).reshape(b, tq, h, dh).permute(0, 2, 1, 3);
+        Tensor k = Tensor.randn(rng, DType.F32, b, tk, h * dh).reshape(b, tk, h, dh).permute(0, 2, 1, 3);
+        Tensor v = Tensor.randn(rng, DType.F32, b, tk, h * dh).reshape(b, tk, h, dh).permute(0, 2, 1, 3);
+        Tensor mask = null;
+        if (masked) {
+            long[] m = new long[b * tk];
+            for (int i = 0; i < b; i++) {
+                int len = rng.nextInt(tk + 1);   // 0: a fully masked item
+                for (int j = 0; j < len; j++) m[i * tk + j] = 1;
+            }
+            mask = Tensor.of(m, b, tk);
+        }
+        Tensor fused = Attention.scaledDotProduct(q, k, v, mask);
+        Tensor recorded = Attention.scaledDotProduct(q.detach().requiresGrad(true), k.detach().requiresGrad(true), v, mask);
+        Tensor f64 = Attention.scaledDotProduct(q.to(DType.F64), k.to(DType.F64), v.to(DType.F64), mask);
+        assertEquals(DType.F32, fused.dtype);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(recorded.shape(), fused.shape());
+        double e1 = ConvProperties.err(fused, recorded.detach()), e2 = ConvProperties.err(fused, f64);
+        org.junit.jupiter.api.Assertions.assertTrue(e1 < 1e-5 && e2 < 1e-5, "fused vs recorded " + e1 + ", vs float64 " + e2);
+    }
+
     @Test
     void maskedKeysGetNoWeightAndFullyMaskedRowsAreUniform() {
         SplittableRandom rng = new SplittableRandom(5);

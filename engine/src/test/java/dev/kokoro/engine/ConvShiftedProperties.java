@@ -35,6 +35,27 @@ class ConvShiftedProperties {
         }
     }
 
+    /**
+     * Short signals with many channels split as planned for 8–64 threads (square tiles of C: column blocks
+     * of 1–8 panels and row groups), bias added per row group: forward and gradients vs float64.
+     */
+    @Property(tries = 8)
+    void manyThreadSplitOfShortSignals(@ForAll @IntRange(min = 8, max = 64) int threads, @ForAll @IntRange(min = 1, max = 3) int dilation,
+                                       @ForAll long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int cin = 16 + rng.nextInt(40), cout = 16 + rng.nextInt(300), t = 2 * dilation + 1 + rng.nextInt(700);
+        Tensor x = GradCheck.param(rng, 1, cin, t);
+        Tensor w = GradCheck.param(rng, cout, cin, 3);
+        Tensor bias = GradCheck.param(rng, cout);
+        int before = Gemm.planThreads;
+        Gemm.planThreads = threads;
+        try {
+            ConvProperties.checkF32(in -> Conv.conv1d(in[0], in[1], in[2], 1, dilation, dilation, 1), x, w, bias);
+        } finally {
+            Gemm.planThreads = before;
+        }
+    }
+
     @Property(tries = 4)
     void transposeInputGradientUsesTheSameGather(@ForAll @IntRange(min = 5, max = 9) int k, @ForAll long seed) {
         SplittableRandom rng = new SplittableRandom(seed);

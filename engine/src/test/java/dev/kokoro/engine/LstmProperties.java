@@ -55,6 +55,29 @@ class LstmProperties {
         ConvProperties.checkF32(f, p);
     }
 
+    /**
+     * One or two items, bidirectional: the float32 recurrence takes the per-item GEMV over W_hh's rows
+     * (hidden sizes with whole vectors and a tail); forward and gradients vs float64.
+     */
+    @Test
+    void float32MatchesFloat64FewItems() {
+        SplittableRandom rng = new SplittableRandom(5);
+        for (int[] lengths : new int[][]{{13}, {6, 13}})
+            for (int h : new int[]{37, 64}) {
+                int in = 29, t = 13;
+                Tensor[] p = new Tensor[9];
+                p[0] = GradCheck.param(rng, lengths.length, t, in);
+                for (int d = 0; d < 2; d++) {
+                    p[1 + 4 * d] = GradCheck.param(rng, 4 * h, in).mul(0.3).detach().requiresGrad(true);
+                    p[2 + 4 * d] = GradCheck.param(rng, 4 * h, h).mul(0.3).detach().requiresGrad(true);
+                    p[3 + 4 * d] = GradCheck.param(rng, 4 * h);
+                    p[4 + 4 * d] = GradCheck.param(rng, 4 * h);
+                }
+                Function<Tensor[], Tensor> f = xs -> Lstm.lstm(xs[0], lengths, new Lstm.Direction(xs[1], xs[2], xs[3], xs[4]), new Lstm.Direction(xs[5], xs[6], xs[7], xs[8]));
+                ConvProperties.checkF32(f, p);
+            }
+    }
+
     @Test
     void packedSemantics() {
         SplittableRandom rng = new SplittableRandom(11);
