@@ -38,9 +38,24 @@ grep -E "✘|tests (successful|failed|aborted|found)" "$OUT/tests.log" | head -3
   echo "== PEFT step on the GPU (TF32)"
   timeout 200 $J -Dkokoro.cuda.tf32=true dev.kokoro.bench.TrainBench --device cuda --steps 5 --warmup 1 2>&1 | grep -v WARNING
   echo "== DurationEncoder on the GPU"
-  timeout 120 $J dev.kokoro.bench.MambaVsLstmBench 6 128,512 1,16 cuda 2>&1 | grep -v WARNING
+  timeout 90 $J dev.kokoro.bench.MambaVsLstmBench 6 ${DURENC_T:-128,512} ${DURENC_B:-1,16} cuda 2>&1 | grep -v WARNING
 } > "$OUT/ours.log" 2>&1
 grep -E "median|PEFT step|JSON|^ +[0-9]+ +[0-9]+ \||fell back|ran on the CPU|Exception" "$OUT/ours.log" | cut -c1-400 | head -40
+if [ -f "$D/alt/kernels.jar" ]; then   # a second kernels build (e.g. a branch): its GPU tests and the model benchmarks
+  ACP=$(echo "$CP" | sed "s|$D/lib/kernels.jar|$D/alt/kernels.jar|; s|$D/lib/kernels-tests.jar|$D/alt/kernels-tests.jar|")
+  ASEL=$(for c in ${ALT_TESTS:-}; do echo "--select-class $c"; done)
+  {
+    echo "== alt kernels: GPU tests"
+    timeout 150 $JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx16g -Dfixtures.dir=$D/fixtures -Dkokoro.cuda.sync=true \
+      -jar "$D"/lib/junit-platform-console-standalone-1.14.1.jar execute --class-path "$ACP" $ASEL --include-tag gpu \
+      --details=tree --disable-banner --disable-ansi-colors 2>&1
+    echo "tests exit $?"
+    AJ="$JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx48g -cp $ACP"
+    echo "== alt kernels: synthesis"; timeout 90 $AJ dev.kokoro.bench.SynthBench --device cuda --reps 6 --warmup 2 --no-profile 2>&1 | grep -v WARNING
+    echo "== alt kernels: PEFT step (TF32)"; timeout 120 $AJ -Dkokoro.cuda.tf32=true dev.kokoro.bench.TrainBench --device cuda --steps 5 --warmup 1 2>&1 | grep -v WARNING
+  } > "$OUT/alt.log" 2>&1
+  grep -E "✘|tests (successful|failed)|tests exit|median|PEFT step" "$OUT/alt.log" | cut -c1-300 | head -20
+fi
 if [ -n "$MPID" ]; then
   for i in $(seq 1 ${BUILD_WAIT:-200}); do kill -0 $MPID 2>/dev/null || break; sleep 1; done
   tail -2 "$OUT/mamba-build.log"
