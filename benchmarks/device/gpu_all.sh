@@ -7,14 +7,7 @@
 #   3. PyTorch in the same call: ../shared/anchors/pytorch_anchor.py on cuda (synthesis, DurationEncoder,
 #      PEFT step), with mamba-ssm's selective_scan_cuda built in the background from the carried sources.
 # Logs go to $OUT (8 files at most come back).
-set -o pipefail
-D=${DEVICE_DIR:-.device/final}
-OUT=${OUT:-/tmp/kokoro-out}
-mkdir -p "$OUT" /tmp/j
-tar xJf "$D/jdk.tar.xz" -C /tmp/j
-JAVA=/tmp/j/jdk/bin/java
-CP=$(ls "$D"/lib/*.jar | grep -v console-standalone | tr '\n' ':')
-J="$JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx48g -Dfixtures.dir=$D/fixtures -cp $CP"
+source benchmarks/device/setup.sh   # run from the repository root
 { date -u; nvidia-smi -L; nvidia-smi --query-gpu=driver_version,memory.total --format=csv; lscpu | grep "Model name"; } > "$OUT/env.txt" 2>&1
 cat "$OUT/env.txt"
 MPID=

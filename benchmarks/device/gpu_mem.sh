@@ -2,15 +2,8 @@
 # On the GPU machine, with the folder of benchmarks/device/stage_all.sh carried (DEVICE_DIR): gpu_profile.sh's
 # device-model tests, synthesis and PEFT step (timed, then profiled per op over the timed steps only), plus the
 # PEFT step's peak memory with the generator's resblocks checkpointed (-Dkokoro.checkpoint=last|all) and with
-# the nested no-grad scopes off (-Dkokoro.frozen.scopes=false). Copy it into DEVICE_DIR to run it from there.
-set -o pipefail
-D=${DEVICE_DIR:-.device/final}
-OUT=${OUT:-/tmp/kokoro-out}
-mkdir -p "$OUT" /tmp/j
-tar xJf "$D/jdk.tar.xz" -C /tmp/j
-JAVA=/tmp/j/jdk/bin/java
-CP=$(ls "$D"/lib/*.jar | grep -v console-standalone | tr '\n' ':')
-J="$JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx48g -Dfixtures.dir=$D/fixtures -cp $CP"
+# the nested no-grad scopes off (-Dkokoro.frozen.scopes=false). Run from the repository root.
+source benchmarks/device/setup.sh   # run from the repository root
 P="-Dkokoro.cuda.sync=true -Dkokoro.profile.ops=true"
 TESTS=${TESTS:-dev.kokoro.cuda.CudaBackendTest dev.kokoro.cuda.CudaUploadTest dev.kokoro.model.device.KokoroTinyCudaParityTest dev.kokoro.tests.TrainStepCudaParityTest}
 SEL=$(for c in $TESTS; do echo "--select-class $c"; done)

@@ -2,14 +2,7 @@
 # On the GPU machine, with the folder of benchmarks/device/stage_all.sh carried (default .device/final):
 # a few GPU test classes (TESTS, default the device-model ones), then synthesis, the PEFT step and the
 # DurationEncoders on the GPU, each timed and then profiled per op (-Dkokoro.profile.ops with per-launch sync).
-set -o pipefail
-D=${DEVICE_DIR:-.device/final}
-OUT=${OUT:-/tmp/kokoro-out}
-mkdir -p "$OUT" /tmp/j
-tar xJf "$D/jdk.tar.xz" -C /tmp/j
-JAVA=/tmp/j/jdk/bin/java
-CP=$(ls "$D"/lib/*.jar | grep -v console-standalone | tr '\n' ':')
-J="$JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx48g -Dfixtures.dir=$D/fixtures -cp $CP"
+source benchmarks/device/setup.sh   # run from the repository root
 P="-Dkokoro.cuda.sync=true -Dkokoro.profile.ops=true"
 TESTS=${TESTS:-dev.kokoro.cuda.CudaBackendTest dev.kokoro.model.device.KokoroTinyCudaParityTest dev.kokoro.tests.TrainStepCudaParityTest}
 SEL=$(for c in $TESTS; do echo "--select-class $c"; done)
