@@ -41,7 +41,7 @@ if [ -f "$D/alt/kernels.jar" ]; then   # a second kernels build (e.g. a branch):
       -jar "$D"/lib/junit-platform-console-standalone-1.14.1.jar execute --class-path "$ACP" $ASEL --include-tag gpu \
       --details=tree --disable-banner --disable-ansi-colors 2>&1
     echo "tests exit $?"
-    AJ="$JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx48g -cp $ACP"
+    AJ="$JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx48g ${ALT_JOPTS:-} -cp $ACP"
     echo "== alt kernels: synthesis"; timeout 90 $AJ dev.kokoro.bench.SynthBench --device cuda --reps 6 --warmup 2 --no-profile 2>&1 | grep -v WARNING
     echo "== alt kernels: PEFT step (TF32)"; timeout 120 $AJ -Dkokoro.cuda.tf32=true dev.kokoro.bench.TrainBench --device cuda --steps 5 --warmup 1 2>&1 | grep -v WARNING
   } > "$OUT/alt.log" 2>&1
