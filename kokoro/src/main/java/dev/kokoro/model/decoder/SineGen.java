@@ -52,7 +52,7 @@ public final class SineGen {
         Tensor out = sines.mul(uv);
         if (rng != null) {
             // noise_amp = uv·noise_std + (1 − uv)·sine_amp/3
-            Tensor amp = uv.mul(noiseStd - sineAmp / 3).add(sineAmp / 3);
+            Tensor amp = uv.mul(noiseStd).add(uv.neg().add(1).mul(sineAmp / 3));
             int[] shape = sines.shape();
             out = out.add(amp.mul(Tensor.of(gaussians(rng, Tensor.numel(shape)), shape).to(f0.dtype).to(f0.device())));
         }
