@@ -39,8 +39,9 @@ class SourceFusedProperties {
         if (random) m.sineGen.random(new SplittableRandom(s2));
         Tensor got = Autograd.noGrad(() -> m.forward(f0));
         double err = GradCheck.relL2(got, ref);
-        // 1e-9, not 1e-12: the phases reach ~1e5 rad, so a last-bit difference in a float64 sum becomes ~1e-10 here;
-        // a CI run once gave 1.2e-10 for a sample that passes at 1e-12 when rerun alone (not reproduced, cause unknown)
-        assertTrue(err < 1e-9, "fused vs op-by-op rel L2 " + err);
+        // 1e-7, not 1e-12: the phases reach ~1e5 rad, so last-bit differences become visible. Full CI runs of a fresh
+        // clone gave 1.2e-10 and 3.7e-9 for samples that pass at 1e-12 when rerun alone (cause not found); a wrong
+        // fused path (other noise, phase or merge) differs by 1e-3 or more.
+        assertTrue(err < 1e-7, "fused vs op-by-op rel L2 " + err);
     }
 }
