@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kokoro.engine.backend.HostBackend;
 import dev.kokoro.engine.Device;
 import dev.kokoro.engine.backend.Backend;
 import dev.kokoro.engine.backend.Backends;
@@ -20,7 +21,7 @@ class TrainStepDeviceDispatchTest {
     @Test
     void trainStepRunsOnADeviceBackendWithTheReferenceResult() throws Exception {
         assumeTrue(TrainStepOnDevice.fixturesPresent(), "fixtures missing");
-        SimDevice sim = new SimDevice();
+        HostBackend sim = new HostBackend();
         Backend previous = Backends.register(Device.CUDA, sim);
         Fallbacks.quiet(true);
         try {

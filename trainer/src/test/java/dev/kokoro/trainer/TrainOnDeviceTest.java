@@ -8,6 +8,7 @@ import dev.kokoro.engine.GradCheck;
 import dev.kokoro.engine.DType;
 import dev.kokoro.engine.Tensor;
 import dev.kokoro.engine.backend.Backend;
+import dev.kokoro.engine.backend.HostBackend;
 import dev.kokoro.engine.backend.Backends;
 import dev.kokoro.engine.backend.DeviceScope;
 import dev.kokoro.engine.backend.DeviceStorage;
@@ -27,54 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  * checkpoints (downloaded) and resume (uploaded) run, and the trained parameters match a CPU run.
  */
 class TrainOnDeviceTest {
-    /** Storage is a float[]; counts live storages so the test sees the step scopes free them. */
-    static final class FakeCuda implements Backend {
-        int live;
-
-        final class S implements DeviceStorage {
-            float[] d;
-            S(float[] x) { d = x; live++; DeviceScope.register(this); }
-            @Override public Device device() { return Device.CUDA; }
-            @Override public int length() { return d.length; }
-            @Override public void free() { if (d != null) { d = null; live--; } }
-            @Override public boolean isFreed() { return d == null; }
-            float[] data() {
-                if (d == null) throw new IllegalStateException("device tensor used after its storage was freed");
-                return d;
-            }
-        }
-
-        static int at(Tensor t, int i) {
-            int[] shape = t.shape(), st = t.strides();
-            int p = t.offset();
-            for (int k = shape.length - 1; k >= 0; k--) {
-                p += (i % shape[k]) * st[k];
-                i /= shape[k];
-            }
-            return p;
-        }
-
-        @Override public Device device() { return Device.CUDA; }
-        @Override public String unavailableReason() { return null; }
-        @Override public DeviceStorage upload(float[] x) { return new S(x.clone()); }
-        @Override public DeviceStorage full(int n, float v) {
-            float[] x = new float[n];
-            Arrays.fill(x, v);
-            return new S(x);
-        }
-        @Override public float[] download(Tensor t) {
-            float[] s = ((S) t.storage()).data(), o = new float[t.numel()];
-            for (int i = 0; i < o.length; i++) o[i] = s[at(t, i)];
-            return o;
-        }
-        @Override public void copy(Tensor a, Tensor b) {
-            float[] s = ((S) a.storage()).data(), d = ((S) b.storage()).data(), t = new float[a.numel()];
-            for (int i = 0; i < t.length; i++) t[i] = s[at(a, i)];
-            for (int i = 0; i < t.length; i++) d[at(b, i)] = t[i];
-        }
-        @Override public Kernel kernel(String op) { return null; }
-    }
-
     @Test
     void trainOnADeviceMatchesTheCpuAndResumes(@TempDir Path tmp) throws Exception {
         assumeTrue(Fixtures.exists("kokoro-tiny.pth") && Fixtures.exists("af_heart.pt"), "fixtures missing");
@@ -86,7 +39,7 @@ class TrainOnDeviceTest {
         Path cpu = tmp.resolve("cpu"), dev = tmp.resolve("dev");
         assertEquals(0, CliTest.cli(CliTest.concat(new String[] {"train", "--steps", "2", "--out", cpu.toString()}, common)));
 
-        FakeCuda fake = new FakeCuda();
+        HostBackend fake = new HostBackend();
         Backend previous = Backends.register(Device.CUDA, fake);
         boolean source = Generator.deviceSourceFloat64;
         Generator.deviceSourceFloat64 = true;   // the CPU run's float64 harmonic source
@@ -131,7 +84,7 @@ class TrainOnDeviceTest {
         Path cpu = tmp.resolve("cpu"), dev = tmp.resolve("dev");
         assertEquals(0, CliTest.cli(CliTest.concat(distill, new String[] {"--out", cpu.resolve("d").toString()})));
         assertEquals(0, CliTest.cli(CliTest.concat(voiceCmd, new String[] {"--out", cpu.resolve("v").toString(), "--save", cpu.resolve("v.pt").toString()})));
-        Backend previous = Backends.register(Device.CUDA, new FakeCuda());
+        Backend previous = Backends.register(Device.CUDA, new HostBackend());
         boolean source = Generator.deviceSourceFloat64;
         Generator.deviceSourceFloat64 = true;
         Fallbacks.quiet(true);

@@ -18,13 +18,13 @@ import org.junit.jupiter.api.Test;
 
 /** Device dispatch rules on the CPU, with a fake CUDA backend (float[] storage) installed for the test. */
 class DispatchTest {
-    SimBackend sim;
+    HostBackend sim;
     Backend previous;
     final SplittableRandom rng = new SplittableRandom(7);
 
     @BeforeEach
     void install() {
-        sim = new SimBackend();
+        sim = new HostBackend();
         // one real kernel, so both paths (kernel and fallback) are exercised
         sim.kernels.put("add", (in, a) -> {
             float[] x = sim.download(in[0]), y = sim.download(in[1].expand(in[0].shape()));

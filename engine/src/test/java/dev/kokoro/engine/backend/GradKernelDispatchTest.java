@@ -20,17 +20,17 @@ import org.junit.jupiter.api.Test;
 /**
  * Backend kernels that carry their own backward ({@link Backend#gradKernel}), declining, frozen inputs,
  * and the optimizer on device parameters ({@link Backend#inPlace} "adamw_step" or host copies), with the
- * fake backend of {@link SimBackend}.
+ * fake backend of {@link HostBackend}.
  */
 class GradKernelDispatchTest {
-    SimBackend sim;
+    HostBackend sim;
     Backend previous;
     final SplittableRandom rng = new SplittableRandom(11);
     int forwards, dxWork, dwWork;
 
     @BeforeEach
     void install() {
-        sim = new SimBackend();
+        sim = new HostBackend();
         sim.kernels.put("add", (in, a) -> {
             float[] x = sim.download(in[0]), y = sim.download(in[1].expand(in[0].shape()));
             for (int i = 0; i < x.length; i++) x[i] += y[i];

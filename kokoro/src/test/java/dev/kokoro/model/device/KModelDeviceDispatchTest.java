@@ -3,6 +3,7 @@ package dev.kokoro.model.device;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kokoro.engine.backend.HostBackend;
 import dev.kokoro.engine.DType;
 import dev.kokoro.engine.Device;
 import dev.kokoro.engine.GradCheck;
@@ -36,7 +37,7 @@ class KModelDeviceDispatchTest {
         cpu.deterministic(true);
         KModel.Output want = cpu.forwardWithTokens(ref.get("input_ids"), ref.get("ref_s"), 1.0, false);
 
-        SimBackend sim = new SimBackend();
+        HostBackend sim = new HostBackend();
         Backend previous = Backends.register(Device.CUDA, sim);
         Fallbacks.reset();
         Fallbacks.quiet(true);

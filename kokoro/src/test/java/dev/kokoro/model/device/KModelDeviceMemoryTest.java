@@ -3,6 +3,7 @@ package dev.kokoro.model.device;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kokoro.engine.backend.HostBackend;
 import dev.kokoro.engine.Activations;
 import dev.kokoro.engine.DType;
 import dev.kokoro.engine.Device;
@@ -33,9 +34,9 @@ import org.junit.jupiter.api.Test;
 class KModelDeviceMemoryTest {
     record Step(long peakFloats, double loss, Map<String, Tensor> grads) {}
 
-    static Step step(KModel m, SimBackend sim, boolean scopes) { return step(m, sim, scopes, false); }
+    static Step step(KModel m, HostBackend sim, boolean scopes) { return step(m, sim, scopes, false); }
 
-    static Step step(KModel m, SimBackend sim, boolean scopes, boolean checkpoint) {
+    static Step step(KModel m, HostBackend sim, boolean scopes, boolean checkpoint) {
         boolean was = Frozen.enabled;
         String wasCk = Checkpoint.resblocks;
         Frozen.enabled = scopes;
@@ -58,7 +59,7 @@ class KModelDeviceMemoryTest {
                 loss.backward();
                 Map<String, Tensor> grads = new java.util.TreeMap<>();
                 params.forEach((k, p) -> grads.put(k, p.grad().to(Device.CPU)));
-                return new Step(sim.peakFloats, loss.item(), grads);
+                return new Step(sim.memory().get("peak_in_use") / 4, loss.item(), grads);
             }
         } finally {
             Frozen.enabled = was;
@@ -71,7 +72,7 @@ class KModelDeviceMemoryTest {
         for (String f : new String[]{"kokoro-tiny.pth", "kokoro-tiny.config.json"})
             assumeTrue(Fixtures.exists(f), "fixture " + f + " missing in " + Fixtures.dir());
         KokoroConfig cfg = KokoroConfig.load(Fixtures.file("kokoro-tiny.config.json"));
-        SimBackend sim = new SimBackend();
+        HostBackend sim = new HostBackend();
         Backend previous = Backends.register(Device.CUDA, sim);
         Fallbacks.quiet(true);
         try {

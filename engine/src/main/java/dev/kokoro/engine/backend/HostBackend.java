@@ -2,22 +2,42 @@ package dev.kokoro.engine.backend;
 
 import dev.kokoro.engine.Device;
 import dev.kokoro.engine.Tensor;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
-/** A fake CUDA backend for CPU tests: storage is a float[] "on the device"; it has only the kernels in {@link #kernels}. */
-final class SimBackend implements Backend {
-    final Map<String, Kernel> kernels = new HashMap<>();
-    final Map<String, GradKernel> gradKernels = new HashMap<>();
-    final Map<String, InPlace> inPlace = new HashMap<>();
-    int live;
+/**
+ * A device backend whose "device memory" is host float[]s: it exercises every device code path (dispatch,
+ * fallbacks, scopes, gradients, the optimizer) without a GPU, which is what the CPU test suite uses it for.
+ * Register it with {@code Backends.register(Device.CUDA, new HostBackend())}; it has only the kernels put
+ * into {@link #kernels} (none by default: every op then runs as a fallback), counts live storages and their
+ * peak size, and makes any use of a freed storage an error, as the CUDA backend does.
+ */
+public final class HostBackend implements Backend {
+    public final Map<String, Kernel> kernels = new HashMap<>();
+    public final Map<String, GradKernel> gradKernels = new HashMap<>();
+    public final Map<String, InPlace> inPlace = new HashMap<>();
+    /** Storages alive now. */
+    public int live;
+    private long liveFloats, peakFloats;
 
     final class Storage implements DeviceStorage {
-        float[] data;
-        Storage(float[] d) { data = d; live++; DeviceScope.register(this); }
+        private float[] data;
+        Storage(float[] d) {
+            data = d;
+            live++;
+            liveFloats += d.length;
+            peakFloats = Math.max(peakFloats, liveFloats);
+            DeviceScope.register(this);
+        }
         @Override public Device device() { return Device.CUDA; }
         @Override public int length() { return data.length; }
-        @Override public void free() { if (data != null) { data = null; live--; } }
+        @Override public void free() {
+            if (data == null) return;
+            liveFloats -= data.length;
+            data = null;
+            live--;
+        }
         @Override public boolean isFreed() { return data == null; }
         float[] data() {
             if (data == null) throw new IllegalStateException("device tensor used after its storage was freed");
@@ -30,10 +50,11 @@ final class SimBackend implements Backend {
     @Override public DeviceStorage upload(float[] data) { return new Storage(data.clone()); }
     @Override public DeviceStorage full(int n, float value) {
         float[] d = new float[n];
-        java.util.Arrays.fill(d, value);
+        Arrays.fill(d, value);
         return new Storage(d);
     }
 
+    /** Index into the storage of element {@code i} (row-major) of view {@code t}. */
     static int physical(Tensor t, int i) {
         int[] shape = t.shape(), st = t.strides();
         int p = t.offset();
@@ -59,8 +80,8 @@ final class SimBackend implements Backend {
     }
 
     @Override public Kernel kernel(String op) { return kernels.get(op); }
-
     @Override public GradKernel gradKernel(String op) { return gradKernels.get(op); }
-
     @Override public InPlace inPlace(String op) { return inPlace.get(op); }
+    @Override public Map<String, Long> memory() { return Map.of("in_use", 4 * liveFloats, "peak_in_use", 4 * peakFloats); }
+    @Override public void resetPeakMemory() { peakFloats = liveFloats; }
 }
