@@ -17,10 +17,8 @@ if [ -d "$D/mamba_csrc" ]; then
 fi
 echo "== GPU tests at ${SECONDS}s"
 # every test class of the carried test jars (package scanning does not look into them); the tag picks the GPU ones
-SEL=$(python3 -c "import zipfile,sys,re; [print('--select-class', n[:-6].replace('/', '.')) for j in sys.argv[1:] for n in zipfile.ZipFile(j).namelist() if re.search(r'(Test|Tests)\.class$', n) and '\$' not in n]" "$D"/lib/*-tests.jar)
-timeout ${TEST_TIMEOUT:-240} $JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx16g -Dfixtures.dir=$D/fixtures -Dkokoro.cuda.sync=true \
-  -jar "$D"/lib/junit-platform-console-standalone-1.14.1.jar execute --class-path "$CP" $SEL \
-  --include-tag gpu --details=tree --disable-banner --disable-ansi-colors > "$OUT/tests.log" 2>&1
+ALL=$(python3 -c "import zipfile,sys,re; [print(n[:-6].replace('/', '.')) for j in sys.argv[1:] for n in zipfile.ZipFile(j).namelist() if re.search(r'(Test|Tests)\.class$', n) and '\$' not in n]" "$D"/lib/*-tests.jar)
+gpu_tests ${TEST_TIMEOUT:-240} "$CP" $ALL > "$OUT/tests.log"
 echo "tests exit $?"
 grep -E "✘|tests (successful|failed|aborted|found)" "$OUT/tests.log" | head -30
 {
@@ -34,12 +32,9 @@ grep -E "✘|tests (successful|failed|aborted|found)" "$OUT/tests.log" | head -3
 grep -E "median|PEFT step|JSON|^ +[0-9]+ +[0-9]+ \||fell back|ran on the CPU|Exception" "$OUT/ours.log" | cut -c1-400 | head -40
 if [ -f "$D/alt/kernels.jar" ]; then   # a second kernels build (e.g. a branch): its GPU tests and the model benchmarks
   ACP=$(echo "$CP" | sed "s|$D/lib/kernels.jar|$D/alt/kernels.jar|; s|$D/lib/kernels-tests.jar|$D/alt/kernels-tests.jar|")
-  ASEL=$(for c in ${ALT_TESTS:-}; do echo "--select-class $c"; done)
   {
     echo "== alt kernels: GPU tests"
-    timeout 150 $JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx16g -Dfixtures.dir=$D/fixtures -Dkokoro.cuda.sync=true \
-      -jar "$D"/lib/junit-platform-console-standalone-1.14.1.jar execute --class-path "$ACP" $ASEL --include-tag gpu \
-      --details=tree --disable-banner --disable-ansi-colors 2>&1
+    gpu_tests 150 "$ACP" ${ALT_TESTS:-}
     echo "tests exit $?"
     AJ="$JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx48g ${ALT_JOPTS:-} -cp $ACP"
     echo "== alt kernels: synthesis"; timeout 90 $AJ dev.kokoro.bench.SynthBench --device cuda --reps 6 --warmup 2 --no-profile 2>&1 | grep -v WARNING

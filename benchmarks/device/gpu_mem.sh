@@ -6,10 +6,7 @@
 source benchmarks/device/setup.sh   # run from the repository root
 P="-Dkokoro.cuda.sync=true -Dkokoro.profile.ops=true"
 TESTS=${TESTS:-dev.kokoro.cuda.CudaBackendTest dev.kokoro.cuda.CudaUploadTest dev.kokoro.model.device.KokoroTinyCudaParityTest dev.kokoro.tests.TrainStepCudaParityTest}
-SEL=$(for c in $TESTS; do echo "--select-class $c"; done)
-timeout 130 $JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx16g -Dfixtures.dir=$D/fixtures -Dkokoro.cuda.sync=true \
-  -jar "$D"/lib/junit-platform-console-standalone-1.14.1.jar execute --class-path "$CP" $SEL --include-tag gpu \
-  --details=tree --disable-banner --disable-ansi-colors > "$OUT/tests.log" 2>&1
+gpu_tests 130 "$CP" $TESTS > "$OUT/tests.log"
 echo "tests exit $? at ${SECONDS}s"; grep -E "✘|tests (successful|failed)|rel L2|float32 source" "$OUT/tests.log" | head -20
 T="timeout 60 $JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx48g -Dfixtures.dir=$D/fixtures -cp $CP -Dkokoro.cuda.tf32=true"
 {

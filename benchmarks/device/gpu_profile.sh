@@ -5,10 +5,7 @@
 source benchmarks/device/setup.sh   # run from the repository root
 P="-Dkokoro.cuda.sync=true -Dkokoro.profile.ops=true"
 TESTS=${TESTS:-dev.kokoro.cuda.CudaBackendTest dev.kokoro.model.device.KokoroTinyCudaParityTest dev.kokoro.tests.TrainStepCudaParityTest}
-SEL=$(for c in $TESTS; do echo "--select-class $c"; done)
-timeout 200 $JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx16g -Dfixtures.dir=$D/fixtures -Dkokoro.cuda.sync=true \
-  -jar "$D"/lib/junit-platform-console-standalone-1.14.1.jar execute --class-path "$CP" $SEL --include-tag gpu \
-  --details=tree --disable-banner --disable-ansi-colors > "$OUT/tests.log" 2>&1
+gpu_tests 200 "$CP" $TESTS > "$OUT/tests.log"
 echo "tests exit $?"; grep -E "✘|tests (successful|failed)|rel L2|float32 source" "$OUT/tests.log" | head -20
 {
   echo "== synthesis"; timeout 100 $J dev.kokoro.bench.SynthBench --device cuda --reps 6 --warmup 2 --no-profile 2>&1 | grep -v WARNING

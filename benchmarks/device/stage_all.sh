@@ -9,7 +9,6 @@ set -euo pipefail
 DEST=${1:?destination folder (git-ignored)}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-M2=${M2:-$HOME/.m2/repository}
 FIX=${FIXTURES:-$ROOT/../shared/fixtures}
 cd "$ROOT"
 JAVA_HOME=$JAVA_HOME mvn -q -B -o test-compile -DskipTests
@@ -23,17 +22,11 @@ if [ ! -f "$DEST/jdk.tar.xz" ]; then
   tar cJf "$DEST/jdk.tar.xz" -C "$T" jdk
   rm -rf "$T"
 fi
+NO_JDK=1 bash benchmarks/gpu/stage.sh "$DEST" >/dev/null   # engine/kernels (+ tests), JCuda, JUnit console, mamba csrc
+rm -f "$DEST"/run_on_device.sh "$DEST"/mamba_ssm_bench.py
 J="$JAVA_HOME/bin/jar"
-for m in engine kernels kokoro trainer benchmarks; do "$J" cf "$DEST/lib/$m.jar" -C $m/target/classes .; done
-for m in kernels kokoro tests trainer; do [ -d $m/target/test-classes ] && "$J" cf "$DEST/lib/$m-tests.jar" -C $m/target/test-classes .; done
-cp "$M2/org/jcuda/jcuda/12.6.0/jcuda-12.6.0.jar" "$M2"/org/junit/platform/junit-platform-console-standalone/1.14.1/junit-platform-console-standalone-1.14.1.jar "$DEST/lib/"
-T=$(mktemp -d); mkdir -p "$T/lib"
-(cd "$T" && unzip -q -o "$M2/org/jcuda/jcuda-natives/12.6.0/jcuda-natives-12.6.0-linux-x86_64.jar" 'lib/libJCudaDriver-*')
-"$J" cf "$DEST/lib/jcuda-natives-driver-only.jar" -C "$T" .; rm -rf "$T"
+for m in kokoro trainer benchmarks; do "$J" cf "$DEST/lib/$m.jar" -C $m/target/classes .; done
+for m in kokoro tests trainer; do [ -d $m/target/test-classes ] && "$J" cf "$DEST/lib/$m-tests.jar" -C $m/target/test-classes .; done
 cp "$FIX"/kokoro-tiny.{pth,config.json,ref.safetensors} "$FIX"/train-step.ref.safetensors "$DEST/fixtures/"
-if [ -n "${MAMBA_REPO:-}" ]; then
-  rm -rf "$DEST/mamba_csrc" && mkdir -p "$DEST/mamba_csrc"
-  git --git-dir="$MAMBA_REPO" archive HEAD csrc/selective_scan | tar -x -C "$DEST/mamba_csrc" --strip-components=2
-fi
 [ -n "${ANCHOR_DIR:-}" ] && { rm -rf "$DEST/anchor"; cp -r "$ANCHOR_DIR" "$DEST/anchor"; }
 du -sh --apparent-size "$DEST"
