@@ -26,8 +26,8 @@ import java.util.Map;
 
 /**
  * The train-step fixture (surgered tiny Kokoro, one PEFT step, PyTorch float64 reference) with the model
- * moved to a device: forward, loss, backward and AdamW inside one DeviceScope, as the trainer runs a
- * step. Checks that the loss, every gradient and the updated parameters stay on the device and match
+ * on a device (the CPU included): forward, loss, backward and AdamW inside one DeviceScope, as the trainer
+ * runs a step. Checks that the loss, every gradient and the updated parameters stay on the device and match
  * the reference; returns the worst relative errors.
  */
 final class TrainStepOnDevice {
