@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # On the GPU machine (device tool), from the repository root, with .device/{cuda,cpu,anchor} carried:
+# (or, with DEVICE_DIR=.device/final, the one folder of stage_all.sh carried):
 # 1. CPU synthesis of the real-size random Kokoro, ours (SynthBench) and PyTorch's (pytorch_cpu_synth.py),
 #    at 2 and 16 threads, on the otherwise idle machine;
 # 2. benchmarks/gpu/run_on_device.sh: GPU tests of the kernels module and the scan benchmark beside mamba-ssm.
@@ -8,22 +9,32 @@
 set -o pipefail
 OUT=${OUT:-/tmp/kokoro-out}
 mkdir -p "$OUT"
-JAVA=.device/cuda/jdk/bin/java
-# LIB_DIR (engine/kernels/jcuda jars) and CPU_DIR (kokoro/trainer/bench jars) may point at other staged folders.
-LIB_DIR=${LIB_DIR:-.device/cuda/lib}; CPU_DIR=${CPU_DIR:-.device/cpu}
-CP=$(ls $LIB_DIR/*.jar | grep -v console-standalone | tr '\n' ':')$CPU_DIR/kokoro.jar:$CPU_DIR/trainer.jar:$CPU_DIR/bench.jar
 JOPTS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx24g"
-{ lscpu | grep -E "Model name|^CPU\(s\)|Thread|Core|Socket"; nproc; } | tee "$OUT/cpu.txt"
-echo "== CPU synthesis, ours"
-# equal warm-up and repetitions on both sides (SYNTH_WARMUP untimed runs, then the median of SYNTH_REPS)
-W=${SYNTH_WARMUP:-3}; R=${SYNTH_REPS:-5}
-for t in 2 16; do
-  timeout 240 "$JAVA" $JOPTS -cp "$CP" dev.kokoro.bench.SynthBench --threads $t --reps $R --warmup $W 2>&1 | grep -v WARNING | tee -a "$OUT/synth-ours.log" | grep -E "JSON|median|RTF" | tail -3
-done
-if [ -f .device/anchor/py/kokoro/model.py ]; then
-  echo "== CPU synthesis, PyTorch"
-  WARMUP=$W REPS=$R PYTHONPATH=.device/anchor/py REF_DIR=.device/anchor timeout 200 python3 ${PY_SCRIPT:-benchmarks/scripts/pytorch_cpu_synth.py} 2 16 2>&1 | grep -v -i warn | tee "$OUT/synth-pytorch.log" | tail -5
+if [ -n "${DEVICE_DIR:-}" ]; then
+  # one folder staged by stage_all.sh (jdk.tar.xz, lib/, anchor/): the same folder gpu_all.sh uses
+  source benchmarks/device/setup.sh
+  ANCHOR=$D/anchor
+else
+  JAVA=.device/cuda/jdk/bin/java
+  # LIB_DIR (engine/kernels/jcuda jars) and CPU_DIR (kokoro/trainer/bench jars) may point at other staged folders.
+  LIB_DIR=${LIB_DIR:-.device/cuda/lib}; CPU_DIR=${CPU_DIR:-.device/cpu}
+  CP=$(ls $LIB_DIR/*.jar | grep -v console-standalone | tr '\n' ':')$CPU_DIR/kokoro.jar:$CPU_DIR/trainer.jar:$CPU_DIR/bench.jar
+  ANCHOR=.device/anchor
 fi
+{ lscpu | grep -E "Model name|^CPU\(s\)|Thread|Core|Socket|^Flags"; nproc; } | tee "$OUT/cpu.txt" | grep -v Flags
+# equal warm-up and repetitions on both sides (SYNTH_WARMUP untimed runs, then the median of SYNTH_REPS), ours
+# then PyTorch's, ROUNDS times over (alternating shows how much the machine itself drifts between runs)
+W=${SYNTH_WARMUP:-3}; R=${SYNTH_REPS:-5}
+for round in $(seq 1 ${ROUNDS:-1}); do
+  echo "== CPU synthesis, ours (round $round)"
+  for t in ${SYNTH_THREADS:-2 16}; do
+    timeout 240 "$JAVA" $JOPTS -cp "$CP" dev.kokoro.bench.SynthBench --threads $t --reps $R --warmup $W 2>&1 | grep -v WARNING | tee -a "$OUT/synth-ours.log" | grep -E "JSON|median|RTF" | tail -3
+  done
+  if [ -f $ANCHOR/py/kokoro/model.py ]; then
+    echo "== CPU synthesis, PyTorch (round $round)"
+    WARMUP=$W REPS=$R PYTHONPATH=$ANCHOR/py REF_DIR=$ANCHOR timeout 200 python3 ${PY_SCRIPT:-benchmarks/scripts/pytorch_cpu_synth.py} ${SYNTH_THREADS:-2 16} 2>&1 | grep -v -i warn | tee -a "$OUT/synth-pytorch.log" | tail -5
+  fi
+done
 # SYNTH_ALT_JOPTS: extra JVM options for a second run of ours at SYNTH_ALT_THREADS (16) threads, e.g. a fixed pre-touched heap
 if [ -n "${SYNTH_ALT_JOPTS:-}" ]; then
   echo "== CPU synthesis, ours with $SYNTH_ALT_JOPTS"
