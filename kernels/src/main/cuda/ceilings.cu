@@ -10,6 +10,23 @@ extern "C" __global__ void ceil_scale(const float4 *__restrict__ in, float4 *__r
   }
 }
 
+// The same with 4 independent 16-byte loads in flight per thread before the first store (grid-stride over groups
+// of 4 float4s; n4 a multiple of 4 · gridDim.x · blockDim.x is not required: the tail is done one at a time).
+extern "C" __global__ void ceil_scale4(const float4 *__restrict__ in, float4 *__restrict__ out, long long n4, float s) {
+  long long stride = (long long)gridDim.x * blockDim.x, i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+  for (; i + 3 * stride < n4; i += 4 * stride) {
+    float4 v[4];
+#pragma unroll
+    for (int u = 0; u < 4; u++) v[u] = in[i + u * stride];
+#pragma unroll
+    for (int u = 0; u < 4; u++) out[i + u * stride] = make_float4(s * v[u].x, s * v[u].y, s * v[u].z, s * v[u].w);
+  }
+  for (; i < n4; i += stride) {
+    float4 v = in[i];
+    out[i] = make_float4(s * v.x, s * v.y, s * v.z, s * v.w);
+  }
+}
+
 // FP32 FMA peak: 8 independent chains a = fma(a, x, y) per thread, all in registers; 2 flops per FMA.
 // out[thread] = ((a0+a1)+(a2+a3))+((a4+a5)+(a6+a7)); chain j of global thread g starts at g * 2^-20 + j * 0.125.
 extern "C" __global__ void ceil_fma(float *__restrict__ out, int iters, float x, float y) {

@@ -14,20 +14,40 @@ public final class CeilingsCuda {
     static final String M = "ceilings";
     public static final int FMA_THREADS = 256, MMA_THREADS = 256;
 
-    /** Measured ceilings: GB/s (10^9 bytes read + written per second), FP32 and TF32 TFLOP/s. */
-    public record Ceilings(double gbPerS, double fp32Tflops, double tf32Tflops) {}
+    /**
+     * Measured ceilings: GB/s (10^9 bytes read + written per second; the best of the two copy kernels), FP32 and
+     * TF32 TFLOP/s (the best of two grid sizes), and for reference the driver's device-to-device memcpy GB/s.
+     */
+    public record Ceilings(double gbPerS, double fp32Tflops, double tf32Tflops, double scaleGBs, double scale4GBs, double memcpyGBs) {}
 
     public static Ceilings measure(int reps) {
-        return new Ceilings(bandwidthGBs(1 << 27, reps), fp32Tflops(1 << 15, reps), tf32Tflops(1 << 13, reps));
+        int n = 1 << 27;  // 512 MiB each way
+        double s1 = bandwidthGBs(n, reps, false), s4 = bandwidthGBs(n, reps, true), mc = memcpyGBs(n, reps);
+        double fma = fp32Tflops(1 << 15, reps);
+        double mma = Math.max(tf32Tflops(1 << 13, reps, 4), tf32Tflops(1 << 12, reps, 8));
+        return new Ceilings(Math.max(s1, s4), fma, mma, s1, s4, mc);
     }
 
     /** Median GB/s of out = 2·in over {@code n} floats (n a multiple of 4); in and out are checked at a few places. */
-    public static double bandwidthGBs(int n, int reps) {
+    public static double bandwidthGBs(int n, int reps) { return bandwidthGBs(n, reps, false); }
+
+    /** As {@link #bandwidthGBs(int, int)}; {@code unrolled}: ceil_scale4 (4 loads in flight per thread, SMs·8 blocks). */
+    public static double bandwidthGBs(int n, int reps, boolean unrolled) {
         CudaContext c = Cuda.context();
         try (CudaTensor in = CudaTensor.empty(n); CudaTensor out = CudaTensor.empty(n)) {
             rand(in, 1, 1f, 0f);
-            float ms = median(c, reps, () -> scale(in, out, 2f));
+            float ms = median(c, reps, () -> { if (unrolled) scale4(in, out, 2f); else scale(in, out, 2f); });
             checkScale(in, out, 2f);
+            return 2.0 * 4 * n / (ms * 1e-3) / 1e9;
+        }
+    }
+
+    /** Median GB/s (read + written) of cuMemcpyDtoDAsync over {@code n} floats. */
+    static double memcpyGBs(int n, int reps) {
+        CudaContext c = Cuda.context();
+        try (CudaTensor in = CudaTensor.empty(n); CudaTensor out = CudaTensor.empty(n)) {
+            rand(in, 2, 1f, 0f);
+            float ms = median(c, reps, () -> c.copyDeviceToDevice(out.buffer().pointer(), in.buffer().pointer(), 4L * n));
             return 2.0 * 4 * n / (ms * 1e-3) / 1e9;
         }
     }
@@ -42,10 +62,12 @@ public final class CeilingsCuda {
         }
     }
 
-    /** Median TFLOP/s of the mma.sync kernel over SMs·4 blocks of 256 threads (8 warps). */
-    public static double tf32Tflops(int iters, int reps) {
+    public static double tf32Tflops(int iters, int reps) { return tf32Tflops(iters, reps, 4); }
+
+    /** Median TFLOP/s of the mma.sync kernel over SMs·blocksPerSm blocks of 256 threads (8 warps). */
+    public static double tf32Tflops(int iters, int reps, int blocksPerSm) {
         CudaContext c = Cuda.context();
-        int blocks = 4 * c.multiprocessorCount();
+        int blocks = blocksPerSm * c.multiprocessorCount();
         try (CudaTensor out = CudaTensor.empty(blocks * MMA_THREADS)) {
             float ms = median(c, reps, () -> mma(out, blocks, iters, 0x1p-10f, 0x1p-10f));
             double warps = blocks * MMA_THREADS / 32.0;
@@ -58,6 +80,11 @@ public final class CeilingsCuda {
         long n4 = in.numel() / 4;
         Cuda.context().launch(M, "ceil_scale", (int) Math.min((n4 + 255) / 256, 65535L * 8), 1, 1, 256, 1, 1, 0,
                 KernelArgs.of().ptr(in).ptr(out).l(n4).f(s));
+    }
+
+    static void scale4(CudaTensor in, CudaTensor out, float s) {
+        Cuda.context().launch(M, "ceil_scale4", 8 * Cuda.context().multiprocessorCount(), 1, 1, 512, 1, 1, 0,
+                KernelArgs.of().ptr(in).ptr(out).l(in.numel() / 4).f(s));
     }
 
     /** out [blocks·256]: each thread's sum of its 8 FMA chains (see ceilings.cu for the starting values). */

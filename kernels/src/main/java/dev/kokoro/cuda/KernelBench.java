@@ -26,6 +26,7 @@ import java.util.function.Supplier;
  * utterances × tokens or frames).
  *
  * <p>Run: java -cp ... dev.kokoro.cuda.KernelBench [--quick] [--reps N] [--warmup N] [--warm-l2] [--only NAME-SUBSTRING]
+ * [--bs 1,16] [--ts 64,512]   (--quick: B 1, 16 × T 64, 512; the full run takes about 45 s on an H100)
  */
 public final class KernelBench {
     static final int[] BS = {1, 4, 8, 16, 32}, TS = {32, 64, 128, 256, 512};
@@ -51,6 +52,7 @@ public final class KernelBench {
         boolean quick = false, warmL2 = false;
         int reps = 20, warmup = 5;
         String only = null;
+        int[] bsArg = null, tsArg = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -58,8 +60,10 @@ public final class KernelBench {
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--warm-l2" -> warmL2 = true;
                 case "--only" -> only = args[++i];
+                case "--bs" -> bsArg = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--ts" -> tsArg = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 default -> throw new IllegalArgumentException("KernelBench: unknown argument " + args[i]
-                        + " (have --quick, --reps N, --warmup N, --warm-l2, --only NAME-SUBSTRING)");
+                        + " (have --quick, --reps N, --warmup N, --warm-l2, --only NAME-SUBSTRING, --bs B,B,.., --ts T,T,..)");
             }
         }
         if (!Cuda.isAvailable()) {
@@ -68,7 +72,7 @@ public final class KernelBench {
         }
         long t0 = System.nanoTime();
         KernelBench kb = new KernelBench(reps, warmup, !warmL2);
-        kb.run(quick ? QUICK_BS : BS, quick ? QUICK_TS : TS, only);
+        kb.run(bsArg != null ? bsArg : quick ? QUICK_BS : BS, tsArg != null ? tsArg : quick ? QUICK_TS : TS, only);
         System.out.printf("%nKernelBench done in %.1f s (%s, %d repeats after %d warm-ups, L2 %s); outputs with NaN/Inf: %d%n",
                 (System.nanoTime() - t0) / 1e9, quick ? "quick" : "full", reps, warmup, kb.flushL2 ? "flushed" : "warm", kb.nonFiniteOutputs);
     }
@@ -80,9 +84,12 @@ public final class KernelBench {
         System.out.println();
         System.out.println("| ceiling (measured, median of 20) | value |");
         System.out.println("|---|---|");
-        System.out.printf("| memory bandwidth (out = 2·in, 2 × 512 MiB, read + write) | %.0f GB/s |%n", ceil.gbPerS());
+        System.out.printf("| memory bandwidth (out = 2·in, 2 × 512 MiB, read + write; best of the two kernels below) | %.0f GB/s |%n", ceil.gbPerS());
+        System.out.printf("| … ceil_scale (one float4 per thread) | %.0f GB/s |%n", ceil.scaleGBs());
+        System.out.printf("| … ceil_scale4 (4 float4 loads in flight per thread) | %.0f GB/s |%n", ceil.scale4GBs());
+        System.out.printf("| … for reference: cuMemcpyDtoD, same size | %.0f GB/s |%n", ceil.memcpyGBs());
         System.out.printf("| FP32 FMA peak (register FMA chains) | %.1f TFLOP/s |%n", ceil.fp32Tflops());
-        System.out.printf("| TF32 tensor-core peak (register mma.sync m16n8k8 chains) | %.1f TFLOP/s |%n", ceil.tf32Tflops());
+        System.out.printf("| TF32 tensor-core peak (register mma.sync m16n8k8 chains, best of 4 and 8 blocks per SM) | %.1f TFLOP/s |%n", ceil.tf32Tflops());
         flushBuf = CudaTensor.empty(64 << 20);  // 256 MiB, five times the H100's 50 MB L2
         sink = CudaTensor.zeros(1);
         CeilingsCuda.rand(flushBuf, 99, 1f, 0f);
@@ -121,12 +128,15 @@ public final class KernelBench {
         double worstF = 0, worstB = 0;
         String lastF = "", lastB = "";
         float lastFms = 0, lastBms = 0;
+        List<String> spread = new ArrayList<>();
         for (int b : bs) {
             for (int t : ts) {
                 try (Inputs in = new Inputs()) {
                     Pass[] p = k.make.make(in, b, t);
-                    float fms = time(k.name + " fwd B" + b + " T" + t, p[0]);
-                    float bms = time(k.name + " bwd B" + b + " T" + t, p[1]);
+                    float[] ft = time(k.name + " fwd B" + b + " T" + t, p[0]), bt = time(k.name + " bwd B" + b + " T" + t, p[1]);
+                    float fms = ft[0], bms = bt[0];
+                    for (float[] x : new float[][] {ft, bt})
+                        if (x[0] > 1.3f * x[1]) spread.add(String.format("B%d T%d %s: min %.4f, median %.4f, max %.4f ms", b, t, x == ft ? "fwd" : "bwd", x[1], x[0], x[2]));
                     double[] f = stats(p[0], fms, peak), g = stats(p[1], bms, peak);
                     System.out.printf("| %d | %d | %s | %s |%n", b, t, cells(fms, f), cells(bms, g));
                     worstF = Math.max(worstF, f[4]);
@@ -138,6 +148,7 @@ public final class KernelBench {
                 }
             }
         }
+        if (!spread.isEmpty()) System.out.println("\nSpread (median > 1.3 × min over the repeats): " + String.join("; ", spread));
         summary.add(String.format("| %s | %s | %.4f | %s | %.4f | %s | %.1f | %.1f |", k.name, k.tf32 ? "TF32" : "FP32", lastFms, lastF, lastBms, lastB, worstF, worstB));
     }
 
@@ -152,8 +163,8 @@ public final class KernelBench {
         return String.format("%.4f | %.0f | %.1f | %.3f | %.2f | %.1f", ms, s[0], s[1], s[2], s[3], s[4]);
     }
 
-    /** NaN/Inf check of every output once (fresh blocks poisoned), then warm-up, then the median of event-timed repeats (ms). */
-    float time(String what, Pass p) {
+    /** NaN/Inf check of every output once (fresh blocks poisoned), then warm-up, then event-timed repeats: {median, min, max} ms. */
+    float[] time(String what, Pass p) {
         c.allocator().setPoison(true);
         try (AutoCloseable r = p.op.get()) {
             for (Object[] o : outputs("", r, new ArrayList<>())) {
@@ -184,7 +195,7 @@ public final class KernelBench {
             t[i] = c.time(call);
         }
         Arrays.sort(t);
-        return t[reps / 2];
+        return new float[] {t[reps / 2], t[0], t[reps - 1]};
     }
 
     /** (name, tensor) pairs of a result: a CudaTensor, or the CudaTensor / CudaTensor[] / nested-record components of a record. */
