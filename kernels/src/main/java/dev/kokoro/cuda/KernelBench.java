@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 /**
  * Micro-benchmarks of the named kernels at Kokoro shapes (B 1…32, T 32…512, d_model 640, d_inner 1280,
  * d_state 16), forward and backward, against the card's ceilings measured first in the same process
- * ({@link CeilingsCuda}: memory bandwidth, FP32 FMA peak, TF32 mma.sync peak).
+ * ({@link CeilingsCuda}: memory bandwidth, FP32 FMA peak, TF32 mma.sync peak). Runner: benchmarks/device/kernel_bench.sh.
  *
  * <p>Method: inputs are random (made on the device, never zeros); each pass runs once with the allocator
  * poisoning new blocks with NaN and every output tensor is checked for NaN/Inf (so an unwritten element
@@ -26,7 +26,8 @@ import java.util.function.Supplier;
  * utterances × tokens or frames).
  *
  * <p>Run: java -cp ... dev.kokoro.cuda.KernelBench [--quick] [--reps N] [--warmup N] [--warm-l2] [--only NAME-SUBSTRING]
- * [--bs 1,16] [--ts 64,512]   (--quick: B 1, 16 × T 64, 512; the full run takes about 45 s on an H100)
+ * [--bs 1,16] [--ts 64,512]   (--quick: B 1, 16 × T 64, 512; the full run takes 12 s on an H100, 48 s on a fresh machine
+ * where the driver first compiles the PTX)
  */
 public final class KernelBench {
     static final int[] BS = {1, 4, 8, 16, 32}, TS = {32, 64, 128, 256, 512};
@@ -84,10 +85,10 @@ public final class KernelBench {
         System.out.println();
         System.out.println("| ceiling (measured, median of 20) | value |");
         System.out.println("|---|---|");
-        System.out.printf("| memory bandwidth (out = 2·in, 2 × 512 MiB, read + write; best of the two kernels below) | %.0f GB/s |%n", ceil.gbPerS());
+        System.out.printf("| memory bandwidth (out = 2·in, 2 × 512 MiB, read + write; best of the three below) | %.0f GB/s |%n", ceil.gbPerS());
         System.out.printf("| … ceil_scale (one float4 per thread) | %.0f GB/s |%n", ceil.scaleGBs());
         System.out.printf("| … ceil_scale4 (4 float4 loads in flight per thread) | %.0f GB/s |%n", ceil.scale4GBs());
-        System.out.printf("| … for reference: cuMemcpyDtoD, same size | %.0f GB/s |%n", ceil.memcpyGBs());
+        System.out.printf("| … cuMemcpyDtoD, same size | %.0f GB/s |%n", ceil.memcpyGBs());
         System.out.printf("| FP32 FMA peak (register FMA chains) | %.1f TFLOP/s |%n", ceil.fp32Tflops());
         System.out.printf("| TF32 tensor-core peak (register mma.sync m16n8k8 chains, best of 4 and 8 blocks per SM) | %.1f TFLOP/s |%n", ceil.tf32Tflops());
         flushBuf = CudaTensor.empty(64 << 20);  // 256 MiB, five times the H100's 50 MB L2
