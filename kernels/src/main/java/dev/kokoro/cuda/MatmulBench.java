@@ -48,7 +48,7 @@ public final class MatmulBench {
         String only = args.length > 1 ? args[1] : null;  // a shape name substring: time only those shapes
         String[] variants = args.length > 2 ? args[2].split(",") : new String[] {"wmma", "auto", "auto", "128", "128w8", "256", "256s4", "256t", "64"};
         if (args.length > 2 && args[2].equals("f32"))
-            variants = new String[] {"auto", "f32:auto", "f32:auto", "f32:simt", "f32:128", "f32:128w8", "f32:256", "f32:64", "f32:32"};
+            variants = new String[] {"auto", "f32:auto", "f32:auto", "f32:simt", "f32:auto:128", "f32:auto:128w8", "f32:auto:128x64", "f32:64", "f32:32"};
         if (!Cuda.isAvailable()) {
             System.out.println("no GPU: " + Cuda.unavailableReason());
             return;

@@ -19,7 +19,7 @@ import jcuda.driver.JCudaDriver;
  * (allow_tf32 = False) numerics; {@code TensorOpsCuda.sgemm}, hence every FP32 matmul of CudaBackend, runs it.
  *
  * <p>Kernels (matmul.cu): {@code mm2_*} (TF32) and {@code mm3_*} (3xTF32) are one template (mma.sync m16n8k8,
- * 128×128 / 128×256 / 64×64 / 32×64 block tiles, 3–4 stage cp.async pipeline, split K for small M×N with long
+ * 128×128 / 128×256 / 128×64 / 64×64 / 32×64 block tiles, 3–4 stage cp.async pipeline, split K for small M×N with long
  * K). The first TF32 version, {@code matmul_tf32} (wmma, 64×64×16, no pipelining), stays selectable with
  * {@code -Dkokoro.matmul.kernel=wmma} ({@link #kernel}); the first FP32 kernel, tensor_ops.cu's
  * {@code sgemm_f32} (16×16 tiles, one output per thread), with {@code -Dkokoro.sgemm.kernel=simt}
@@ -31,8 +31,8 @@ public final class MatmulCuda {
     /** "auto" (mm2, configuration by problem size), a {@link #CONFIGS} name with optional "/SPLITS" (that mm2, K split
      *  into that many parts) or "wmma" (the first kernel). */
     static volatile String kernel = System.getProperty("kokoro.matmul.kernel", "auto");
-    /** FP32 products: "auto" (3xTF32 mm3, configuration by problem size), an {@link #F32_CONFIGS} name with optional
-     *  "/SPLITS", or "simt" (tensor_ops.cu's sgemm_f32). */
+    /** FP32 products: "auto" (3xTF32 mm3, configuration by problem size), "auto:NAME" (the same with NAME as the large
+     *  tile), an {@link #F32_CONFIGS} name with optional "/SPLITS", or "simt" (tensor_ops.cu's sgemm_f32). */
     static volatile String f32Kernel = System.getProperty("kokoro.sgemm.kernel", "auto");
 
     private static final int BK = 32;
@@ -88,8 +88,8 @@ public final class MatmulCuda {
         if (batch > 65535) throw new IllegalArgumentException("matmul: batch " + batch + " > 65535");
         if (m == 0 || n == 0 || batch == 0) return;
         String which = f32Kernel;
-        Plan plan = which.equals("auto") ? chooseF32(m, n, k, batch, Cuda.context().multiprocessorCount())
-                : which.equals("simt") ? null : planF32(which);
+        int sms = Cuda.context().multiprocessorCount();
+        Plan plan = which.equals("auto") ? chooseF32(m, n, k, batch, sms) : which.equals("simt") ? null : planF32(which, m, n, k, batch, sms);
         if (plan == null) TensorOpsCuda.sgemmSimt(a, b, c, m, n, k, transA, transB, batch, sA, sB, sC, alpha, beta);
         else run("mm3", plan, a, b, c, m, n, k, transA, transB, batch, sA, sB, sC, alpha, beta);
     }
@@ -158,36 +158,42 @@ public final class MatmulCuda {
 
     /** The mm3 (3xTF32) instantiations of matmul.cu (the V3_ENTRIES lines there). */
     static final Config[] F32_CONFIGS = {new Config("128", 128, 128, 128, 3), new Config("128w8", 128, 128, 256, 3),
-            new Config("256", 128, 256, 256, 3), new Config("64", 64, 64, 128, 4), new Config("32", 32, 64, 64, 4)};
+            new Config("128x64", 128, 64, 128, 3), new Config("64", 64, 64, 128, 4), new Config("32", 32, 64, 64, 4)};
+
+    /** The large tile of the automatic FP32 choice. */
+    static final String F32_BIG = "128";
 
     static Config configF32(String name) {
         for (Config c : F32_CONFIGS) if (c.name.equals(name)) return c;
-        throw new IllegalArgumentException("kokoro.sgemm.kernel: unknown kernel '" + name + "' (auto, simt, 128, 128w8, 256, 64, 32; NAME/SPLITS)");
+        throw new IllegalArgumentException("kokoro.sgemm.kernel: unknown kernel '" + name + "' (auto, auto:NAME, simt, 128, 128w8, 128x64, 64, 32; NAME/SPLITS)");
     }
 
-    /** "NAME" or "NAME/SPLITS" (an {@link #F32_CONFIGS} name). */
-    static Plan planF32(String spec) {
+    /** "NAME", "NAME/SPLITS" (an {@link #F32_CONFIGS} name) or "auto:NAME" (the automatic choice with NAME as its large tile). */
+    static Plan planF32(String spec, int m, int n, int k, int batch, int sms) {
+        if (spec.startsWith("auto:")) return chooseF32(m, n, k, batch, sms, configF32(spec.substring(5)));
         int slash = spec.indexOf('/');
         return slash < 0 ? new Plan(configF32(spec), 1) : new Plan(configF32(spec.substring(0, slash)), Integer.parseInt(spec.substring(slash + 1)));
     }
 
+    static Plan chooseF32(int m, int n, int k, int batch, int sms) { return chooseF32(m, n, k, batch, sms, configF32(F32_BIG)); }
+
     /**
-     * FP32 (3xTF32) plan: 128×128 tiles (4 warps of 64×64) once they give at least one block per multiprocessor;
-     * below that K split into parts of at least 256 (three products per step make a K step three times dearer
-     * than in TF32) for about two blocks per multiprocessor; where K is too short for that, 64×64 tiles. Up to
-     * 32 rows: 32×64 tiles, K split towards four blocks per multiprocessor.
+     * FP32 (3xTF32) plan: the large tile {@code big} once it gives at least one block per multiprocessor; below
+     * that K split into parts of at least 512 for about two blocks per multiprocessor (weight gradients: small
+     * M×N, long K); where K is too short for that, 64×64 tiles. Up to 32 rows: 32×64 tiles, K split into parts of
+     * at least 128 towards four blocks per multiprocessor.
      */
-    static Plan chooseF32(int m, int n, int k, int batch, int sms) {
+    static Plan chooseF32(int m, int n, int k, int batch, int sms, Config big) {
         int kTiles = (k + BK - 1) / BK;
-        if (m <= 32) {  // few rows: 32×64 tiles, K split into parts of at least 128 towards four blocks per multiprocessor
+        if (m <= 32) {
             long blocks = (long) ((n + 63) / 64) * batch;
             long splits = Math.min((4L * sms + blocks - 1) / blocks, kTiles / 4);
             return new Plan(configF32("32"), (int) Math.max(1, Math.min(splits, 32)));
         }
-        long blocks128 = (long) ((m + 127) / 128) * ((n + 127) / 128) * batch;
-        if (blocks128 >= sms) return new Plan(configF32("128"), 1);
-        long splits = Math.min((2L * sms + blocks128 - 1) / blocks128, kTiles / 8);
-        if (splits >= 2) return new Plan(configF32("128"), (int) Math.min(splits, 32));
+        long blocks = (long) ((m + big.bm - 1) / big.bm) * ((n + big.bn - 1) / big.bn) * batch;
+        if (blocks >= sms) return new Plan(big, 1);
+        long splits = Math.min((2L * sms + blocks - 1) / blocks, kTiles / 16);
+        if (splits >= 2) return new Plan(big, (int) Math.min(splits, 32));
         return new Plan(configF32("64"), 1);
     }
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("gpu")
 class SgemmCudaTest {
     static final double TOL = 5e-6;
-    static final String[] VARIANTS = {"128", "128w8", "256", "64", "32", "128/4", "64/3", "32/5", "auto", "simt"};
+    static final String[] VARIANTS = {"128", "128w8", "128x64", "64", "32", "128/4", "128x64/3", "32/5", "auto", "auto:128w8", "simt"};
 
     static <T> T with(String variant, java.util.function.Supplier<T> f) {
         String old = MatmulCuda.f32Kernel;
@@ -85,7 +85,7 @@ class SgemmCudaTest {
         Gpu.assumeGpu();
         Random r = new Random(20261126);
         int[] dims = {1, 7, 33, 130, 1000, 1027, 5, 64, 128, 96, 257};
-        String[] variants = {"128", "128w8", "256", "64", "32", "128/3", "64/5", "32/2", "auto", "simt"};
+        String[] variants = {"128", "128w8", "128x64", "64", "32", "128/3", "128x64/5", "32/2", "auto", "auto:128x64", "simt"};
         double worst = 0;
         for (int it = 0; it < 80; it++) {
             int m = pick(r, dims), n = pick(r, dims), k = pick(r, dims);
@@ -171,7 +171,9 @@ class SgemmCudaTest {
         assertEquals(new MatmulCuda.Plan(MatmulCuda.configF32("64"), 1), MatmulCuda.chooseF32(512, 768, 64, 1, 132));
         assertEquals("32", MatmulCuda.chooseF32(16, 1280, 640, 1, 132).cfg().name());
         assertEquals(new MatmulCuda.Plan(MatmulCuda.configF32("32"), 1), MatmulCuda.chooseF32(1, 64, 16, 1, 132));
-        assertEquals(new MatmulCuda.Plan(MatmulCuda.configF32("256"), 3), MatmulCuda.planF32("256/3"));
+        assertEquals(new MatmulCuda.Plan(MatmulCuda.configF32("128x64"), 3), MatmulCuda.planF32("128x64/3", 8, 8, 8, 1, 132));
+        assertEquals(new MatmulCuda.Plan(MatmulCuda.configF32("128x64"), 1), MatmulCuda.planF32("auto:128x64", 8192, 640, 640, 1, 132));
+        assertEquals(new MatmulCuda.Plan(MatmulCuda.configF32("64"), 1), MatmulCuda.chooseF32(512, 1280, 640, 1, 132));
         for (MatmulCuda.Config c : MatmulCuda.F32_CONFIGS) assertTrue(c.smemBytes() <= 227 * 1024, c + " fits an H100 multiprocessor");
     }
 }
