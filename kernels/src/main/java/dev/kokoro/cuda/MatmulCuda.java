@@ -160,9 +160,6 @@ public final class MatmulCuda {
     static final Config[] F32_CONFIGS = {new Config("128", 128, 128, 128, 3), new Config("128w8", 128, 128, 256, 3),
             new Config("128x64", 128, 64, 128, 3), new Config("64", 64, 64, 128, 4), new Config("32", 32, 64, 64, 4)};
 
-    /** The large tile of the automatic FP32 choice. */
-    static final String F32_BIG = "128";
-
     static Config configF32(String name) {
         for (Config c : F32_CONFIGS) if (c.name.equals(name)) return c;
         throw new IllegalArgumentException("kokoro.sgemm.kernel: unknown kernel '" + name + "' (auto, auto:NAME, simt, 128, 128w8, 128x64, 64, 32; NAME/SPLITS)");
@@ -175,21 +172,38 @@ public final class MatmulCuda {
         return slash < 0 ? new Plan(configF32(spec), 1) : new Plan(configF32(spec.substring(0, slash)), Integer.parseInt(spec.substring(slash + 1)));
     }
 
-    static Plan chooseF32(int m, int n, int k, int batch, int sms) { return chooseF32(m, n, k, batch, sms, configF32(F32_BIG)); }
-
     /**
-     * FP32 (3xTF32) plan: the large tile {@code big} once it gives at least one block per multiprocessor; below
-     * that K split into parts of at least 512 for about two blocks per multiprocessor (weight gradients: small
-     * M×N, long K); where K is too short for that, 64×64 tiles. Up to 32 rows: 32×64 tiles, K split into parts of
-     * at least 128 towards four blocks per multiprocessor.
+     * FP32 (3xTF32) plan, from the H100 timings of every configuration at the MatmulBench shapes
+     * (benchmarks/gpu/logs/2026-11-25-h100-sgemm-run2-bench-ours.log): up to 32 rows, 32×64 tiles with K split
+     * into parts of at least 128 towards four blocks per multiprocessor; 128×128 tiles (4 warps of 64×64, two
+     * blocks per multiprocessor) from three blocks per multiprocessor on; below one block per multiprocessor and
+     * over 64 rows, K split (parts of at least 512) over 128×128 tiles for about two (weight gradients: small M×N,
+     * long K);
+     * 128×64 tiles from three of those per multiprocessor; else 64×64 (more, smaller blocks for mid-sized products).
      */
-    static Plan chooseF32(int m, int n, int k, int batch, int sms, Config big) {
+    static Plan chooseF32(int m, int n, int k, int batch, int sms) {
         int kTiles = (k + BK - 1) / BK;
         if (m <= 32) {
             long blocks = (long) ((n + 63) / 64) * batch;
             long splits = Math.min((4L * sms + blocks - 1) / blocks, kTiles / 4);
             return new Plan(configF32("32"), (int) Math.max(1, Math.min(splits, 32)));
         }
+        long blocks128 = (long) ((m + 127) / 128) * ((n + 127) / 128) * batch;
+        if (blocks128 >= 3L * sms) return new Plan(configF32("128"), 1);
+        long splits = Math.min((2L * sms + blocks128 - 1) / blocks128, kTiles / 16);
+        if (m > 64 && blocks128 < sms && splits >= 2) return new Plan(configF32("128"), (int) Math.min(splits, 32));
+        if ((long) ((m + 127) / 128) * ((n + 63) / 64) * batch >= 3L * sms) return new Plan(configF32("128x64"), 1);
+        return new Plan(configF32("64"), 1);
+    }
+
+    /**
+     * The simpler rule with one large tile {@code big} ("auto:NAME", for comparisons): big once it gives at least one
+     * block per multiprocessor; below that K split (parts of at least 512) for about two; else 64×64 tiles; up to 32
+     * rows as {@link #chooseF32(int, int, int, int, int)}.
+     */
+    static Plan chooseF32(int m, int n, int k, int batch, int sms, Config big) {
+        if (m <= 32) return chooseF32(m, n, k, batch, sms);
+        int kTiles = (k + BK - 1) / BK;
         long blocks = (long) ((m + big.bm - 1) / big.bm) * ((n + big.bn - 1) / big.bn) * batch;
         if (blocks >= sms) return new Plan(big, 1);
         long splits = Math.min((2L * sms + blocks - 1) / blocks, kTiles / 16);

@@ -174,6 +174,11 @@ class SgemmCudaTest {
         assertEquals(new MatmulCuda.Plan(MatmulCuda.configF32("128x64"), 3), MatmulCuda.planF32("128x64/3", 8, 8, 8, 1, 132));
         assertEquals(new MatmulCuda.Plan(MatmulCuda.configF32("128x64"), 1), MatmulCuda.planF32("auto:128x64", 8192, 640, 640, 1, 132));
         assertEquals(new MatmulCuda.Plan(MatmulCuda.configF32("64"), 1), MatmulCuda.chooseF32(512, 1280, 640, 1, 132));
+        assertEquals(new MatmulCuda.Plan(MatmulCuda.configF32("128x64"), 1), MatmulCuda.chooseF32(8192, 640, 1280, 1, 132));
+        assertEquals(new MatmulCuda.Plan(MatmulCuda.configF32("128"), 1), MatmulCuda.chooseF32(1024, 8192, 3270, 1, 132));
+        assertEquals(new MatmulCuda.Plan(MatmulCuda.configF32("128"), 3), MatmulCuda.chooseF32(2560, 640, 8192, 1, 132));
+        assertEquals(new MatmulCuda.Plan(MatmulCuda.configF32("64"), 1), MatmulCuda.chooseF32(2048, 1280, 640, 1, 132));
+        assertEquals(new MatmulCuda.Plan(MatmulCuda.configF32("64"), 1), MatmulCuda.chooseF32(64, 640, 1280, 1, 132));
         for (MatmulCuda.Config c : MatmulCuda.F32_CONFIGS) assertTrue(c.smemBytes() <= 227 * 1024, c + " fits an H100 multiprocessor");
     }
 }
