@@ -81,7 +81,8 @@ public final class MatmulCuda {
     /**
      * C = alpha op(A) op(B) + beta C over {@code batch} matrices at element strides sA, sB, sC (0 broadcasts an
      * operand), FP32-accurate: 3xTF32 (see the class comment), or the plain FP32 kernel where {@link #f32Kernel}
-     * says "simt". beta = 0 never reads C.
+     * says "simt". beta = 0 never reads C. Unlike an FFMA loop, an infinite operand (or one within half a TF32 step
+     * of ±FLT_MAX) gives NaN rather than ±inf, as in the TF32 kernels.
      */
     public static void sgemm(DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, int m, int n, int k, boolean transA, boolean transB,
                              int batch, long sA, long sB, long sC, float alpha, float beta) {
@@ -178,8 +179,8 @@ public final class MatmulCuda {
      * into parts of at least 128 towards four blocks per multiprocessor; 128×128 tiles (4 warps of 64×64, two
      * blocks per multiprocessor) from three blocks per multiprocessor on; below one block per multiprocessor and
      * over 64 rows, K split (parts of at least 512) over 128×128 tiles for about two (weight gradients: small M×N,
-     * long K);
-     * 128×64 tiles from three of those per multiprocessor; else 64×64 (more, smaller blocks for mid-sized products).
+     * long K); 128×64 tiles from three of those per multiprocessor; else 64×64 (more, smaller blocks for mid-sized
+     * products).
      */
     static Plan chooseF32(int m, int n, int k, int batch, int sms) {
         int kTiles = (k + BK - 1) / BK;
