@@ -95,6 +95,12 @@ matmul_tf32(const float *A, const float *B, float *C, int M, int N, int K, int t
 // without the transpose flags (they select the entry point), plus the split-K pair (splits, kChunk): with
 // splits > 1, C is a workspace [batch * splits][M][N] of partial sums (beta = 0) that mm2_splitk_reduce
 // adds up into the real C; with splits = 1, kChunk >= K.
+//
+// X = 3 (entry points mm3_*): FP32-accurate "3xTF32". Each operand x is split into big = tf32(x) (nearest)
+// and small = tf32(x - big) (x - big is exact in FP32), and acc += a_small b_big + a_big b_small + a_big b_big
+// (small terms first) into a fresh accumulator per k step of 8, added to the running sum with FP32 adds (see
+// the loop); the dropped a_small b_small is ~2^-22 of a product, so the result is about as accurate as an
+// FP32 FFMA loop (CUTLASS's "3xTF32 fast accurate" split), at three tensor-core products per step.
 #undef BM
 #undef BN
 #undef BK
@@ -117,6 +123,11 @@ template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile(
 // NaN (the only difference).
 __device__ __forceinline__ unsigned tf32_round(unsigned bits) { return bits + 0x1000u; }
 __device__ __forceinline__ unsigned to_tf32(float x) { return tf32_round(__float_as_uint(x)); }
+// 3xTF32 split of raw FP32 bits: big = x rounded to TF32 (low 13 bits cleared), small = tf32(x - big).
+__device__ __forceinline__ void split_tf32(unsigned bits, unsigned &big, unsigned &small) {
+  big = tf32_round(bits) & 0xffffe000u;
+  small = to_tf32(__uint_as_float(bits) - __uint_as_float(big));
+}
 __device__ __forceinline__ void ldsm_x4(unsigned &r0, unsigned &r1, unsigned &r2, unsigned &r3, const float *p) {
   const unsigned s = (unsigned)__cvta_generic_to_shared(p);
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
@@ -172,7 +183,13 @@ template <int BMN, bool KC> __device__ __forceinline__ float v2_at(const float *
   return KC ? s[mn * V2Tile<BMN>::KC_LD + k] : s[k * V2Tile<BMN>::MC_LD + mn];
 }
 
-template <int BM, int BN, int WM_, int WN_, int S, bool LDSM, bool TA, bool TB, bool VEC>
+__device__ __forceinline__ void mma_tf32(float (&d)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
+  asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+
+template <int BM, int BN, int WM_, int WN_, int S, bool LDSM, bool TA, bool TB, bool VEC, int X>
 __device__ __forceinline__ void v2_gemm(const float *A, const float *B, float *C, int M, int N, int K,
                                         long long sA, long long sB, long long sC, float alpha, float beta,
                                         int splits, int kChunk) {
@@ -221,50 +238,84 @@ __device__ __forceinline__ void v2_gemm(const float *A, const float *B, float *C
       cp_async_commit();
     }
     const float *As = smem + (kt % S) * (SA + SB), *Bs = As + SA;
-#pragma unroll
+    // (3xTF32 with 64 x 64 warp tiles: not unrolled, which keeps it at 255 registers with a few bytes of spills)
+#pragma unroll(X == 1 || WM * WN < 4096 ? 4 : 1)
     for (int kk = 0; kk < V2_BK; kk += 8) {
+      // raw FP32 bits of the fragments; LDSM: a K-contiguous tile gives its fragments through ldmatrix (b16 8x8 =
+      // float 8x4: lane 4g+t gets (row g, col t) of each of the four matrices); an MN-contiguous one through single loads
       unsigned a[MT][4], b[NT][2];
-      // LDSM: a K-contiguous tile gives its fragments through ldmatrix (b16 8x8 = float 8x4: lane 4g+t gets
-      // (row g, col t) of each of the four matrices); an MN-contiguous one through single loads
 #pragma unroll
       for (int i = 0; i < MT; i++) {
         const int m = wm + i * 16 + g;
         if (LDSM && KCA) {
           ldsm_x4(a[i][0], a[i][1], a[i][2], a[i][3],
                   As + (wm + i * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * V2Tile<BM>::KC_LD + kk + (lane >> 4) * 4);
-#pragma unroll
-          for (int q = 0; q < 4; q++) a[i][q] = tf32_round(a[i][q]);
         } else {
-          a[i][0] = to_tf32(v2_at<BM, KCA>(As, m, kk + t));
-          a[i][1] = to_tf32(v2_at<BM, KCA>(As, m + 8, kk + t));
-          a[i][2] = to_tf32(v2_at<BM, KCA>(As, m, kk + t + 4));
-          a[i][3] = to_tf32(v2_at<BM, KCA>(As, m + 8, kk + t + 4));
+          a[i][0] = __float_as_uint(v2_at<BM, KCA>(As, m, kk + t));
+          a[i][1] = __float_as_uint(v2_at<BM, KCA>(As, m + 8, kk + t));
+          a[i][2] = __float_as_uint(v2_at<BM, KCA>(As, m, kk + t + 4));
+          a[i][3] = __float_as_uint(v2_at<BM, KCA>(As, m + 8, kk + t + 4));
         }
       }
       if (LDSM && KCB) {
 #pragma unroll
-        for (int j = 0; j < NT; j += 2) {
+        for (int j = 0; j < NT; j += 2)
           ldsm_x4(b[j][0], b[j][1], b[j + 1][0], b[j + 1][1],
                   Bs + (wn + (j + (lane >> 4)) * 8 + (lane & 7)) * V2Tile<BN>::KC_LD + kk + ((lane >> 3) & 1) * 4);
-#pragma unroll
-          for (int q = 0; q < 2; q++) { b[j][q] = tf32_round(b[j][q]); b[j + 1][q] = tf32_round(b[j + 1][q]); }
-        }
       } else {
 #pragma unroll
         for (int j = 0; j < NT; j++) {
           const int n = wn + j * 8 + g;
-          b[j][0] = to_tf32(v2_at<BN, KCB>(Bs, n, kk + t));
-          b[j][1] = to_tf32(v2_at<BN, KCB>(Bs, n, kk + t + 4));
+          b[j][0] = __float_as_uint(v2_at<BN, KCB>(Bs, n, kk + t));
+          b[j][1] = __float_as_uint(v2_at<BN, KCB>(Bs, n, kk + t + 4));
         }
       }
+      if (X == 1) {
 #pragma unroll
-      for (int i = 0; i < MT; i++)
+        for (int i = 0; i < MT; i++)
+#pragma unroll
+          for (int q = 0; q < 4; q++) a[i][q] = tf32_round(a[i][q]);
 #pragma unroll
         for (int j = 0; j < NT; j++)
-          asm volatile(
-              "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
-              : "+f"(acc[i][j][0]), "+f"(acc[i][j][1]), "+f"(acc[i][j][2]), "+f"(acc[i][j][3])
-              : "r"(a[i][0]), "r"(a[i][1]), "r"(a[i][2]), "r"(a[i][3]), "r"(b[j][0]), "r"(b[j][1]));
+#pragma unroll
+          for (int q = 0; q < 2; q++) b[j][q] = tf32_round(b[j][q]);
+#pragma unroll
+        for (int i = 0; i < MT; i++)
+#pragma unroll
+          for (int j = 0; j < NT; j++) mma_tf32(acc[i][j], a[i], b[j]);
+      } else {
+        // the three products of this k step go into a fresh t, then acc += t in ordinary FP32 adds (round to
+        // nearest): the tensor cores' own FP32 accumulation rounds toward zero, an error that grows with K when it
+        // is relative to the whole sum (measured on an H100: 2.9e-5 at K 4096, vs 1.1e-6 for an FFMA loop), but
+        // here stays relative to an 8-term partial sum. One column of tiles (j) at a time keeps t at MT x 4
+        // registers; each pass over i puts MT independent products between two that depend on each other.
+        unsigned as[MT][4];
+#pragma unroll
+        for (int i = 0; i < MT; i++)
+#pragma unroll
+          for (int q = 0; q < 4; q++) split_tf32(a[i][q], a[i][q], as[i][q]);
+#pragma unroll
+        for (int j = 0; j < NT; j++) {
+          unsigned bs[2];
+          split_tf32(b[j][0], b[j][0], bs[0]);
+          split_tf32(b[j][1], b[j][1], bs[1]);
+          float t[MT][4];
+#pragma unroll
+          for (int i = 0; i < MT; i++)
+#pragma unroll
+            for (int q = 0; q < 4; q++) t[i][q] = 0.f;
+#pragma unroll
+          for (int i = 0; i < MT; i++) mma_tf32(t[i], as[i], b[j]);
+#pragma unroll
+          for (int i = 0; i < MT; i++) mma_tf32(t[i], a[i], bs);
+#pragma unroll
+          for (int i = 0; i < MT; i++) mma_tf32(t[i], a[i], b[j]);
+#pragma unroll
+          for (int i = 0; i < MT; i++)
+#pragma unroll
+            for (int q = 0; q < 4; q++) acc[i][j][q] += t[i][q];
+        }
+      }
     }
   }
   cp_async_wait<0>();
@@ -292,21 +343,23 @@ __device__ __forceinline__ void v2_gemm(const float *A, const float *B, float *C
 }
 
 // Entry points mm2_<config>_<tA tB>_<v|s>; MatmulCuda.java holds the same table (tile, warps, stages -> shared memory).
-#define V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, TA, TB, VEC, SUF)                                            \
-  extern "C" __global__ void __launch_bounds__(32 * WM_ * WN_) mm2_##CFG##_##SUF(                        \
+#define V2_ENTRY(P, X, CFG, BM, BN, WM_, WN_, S, L, TA, TB, VEC, SUF)                                      \
+  extern "C" __global__ void __launch_bounds__(32 * WM_ * WN_) P##_##CFG##_##SUF(                        \
       const float *A, const float *B, float *C, int M, int N, int K, long long sA, long long sB,         \
       long long sC, float alpha, float beta, int splits, int kChunk) {                                    \
-    v2_gemm<BM, BN, WM_, WN_, S, L, TA, TB, VEC>(A, B, C, M, N, K, sA, sB, sC, alpha, beta, splits, kChunk); \
+    v2_gemm<BM, BN, WM_, WN_, S, L, TA, TB, VEC, X>(A, B, C, M, N, K, sA, sB, sC, alpha, beta, splits, kChunk); \
   }
-#define V2_ENTRIES(CFG, BM, BN, WM_, WN_, S, L)                                                             \
-  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, false, false, true, nn_v)                                           \
-  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, false, true, true, nt_v)                                            \
-  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, true, false, true, tn_v)                                            \
-  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, true, true, true, tt_v)                                             \
-  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, false, false, false, nn_s)                                          \
-  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, false, true, false, nt_s)                                           \
-  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, true, false, false, tn_s)                                           \
-  V2_ENTRY(CFG, BM, BN, WM_, WN_, S, L, true, true, false, tt_s)
+#define V2_ENTRIES_P(P, X, CFG, BM, BN, WM_, WN_, S, L)                                                     \
+  V2_ENTRY(P, X, CFG, BM, BN, WM_, WN_, S, L, false, false, true, nn_v)                                     \
+  V2_ENTRY(P, X, CFG, BM, BN, WM_, WN_, S, L, false, true, true, nt_v)                                      \
+  V2_ENTRY(P, X, CFG, BM, BN, WM_, WN_, S, L, true, false, true, tn_v)                                      \
+  V2_ENTRY(P, X, CFG, BM, BN, WM_, WN_, S, L, true, true, true, tt_v)                                       \
+  V2_ENTRY(P, X, CFG, BM, BN, WM_, WN_, S, L, false, false, false, nn_s)                                    \
+  V2_ENTRY(P, X, CFG, BM, BN, WM_, WN_, S, L, false, true, false, nt_s)                                     \
+  V2_ENTRY(P, X, CFG, BM, BN, WM_, WN_, S, L, true, false, false, tn_s)                                     \
+  V2_ENTRY(P, X, CFG, BM, BN, WM_, WN_, S, L, true, true, false, tt_s)
+#define V2_ENTRIES(CFG, BM, BN, WM_, WN_, S, L) V2_ENTRIES_P(mm2, 1, CFG, BM, BN, WM_, WN_, S, L)
+#define V3_ENTRIES(CFG, BM, BN, WM_, WN_, S, L) V2_ENTRIES_P(mm3, 3, CFG, BM, BN, WM_, WN_, S, L)
 V2_ENTRIES(128, 128, 128, 2, 2, 3, true)     // 4 warps of 64 x 64, 108 KB: two blocks per H100 multiprocessor
 V2_ENTRIES(128lds, 128, 128, 2, 2, 3, false) // the same with single-word fragment loads only (no ldmatrix)
 V2_ENTRIES(128w8, 128, 128, 2, 4, 3, true)   // 8 warps of 64 x 32
@@ -314,6 +367,12 @@ V2_ENTRIES(256, 128, 256, 2, 4, 3, true)     // 8 warps of 64 x 64, 162 KB: one 
 V2_ENTRIES(64, 64, 64, 2, 2, 4, true)        // 4 warps of 32 x 32, 72 KB
 V2_ENTRIES(256s4, 128, 256, 2, 4, 4, true)  // 128 x 256 with 4 stages, 216 KB (experiment: fewer L2 bytes per flop)
 V2_ENTRIES(256t, 256, 128, 4, 2, 4, true)   // 256 x 128, 8 warps of 64 x 64, 4 stages, 216 KB (experiment)
+// 3xTF32 (FP32-accurate) entry points mm3_<config>_<tA tB>_<v|s>; MatmulCuda.F32_CONFIGS holds the same table
+V3_ENTRIES(128, 128, 128, 2, 2, 3, true)     // 4 warps of 64 x 64 (255 registers, small spills)
+V3_ENTRIES(128w8, 128, 128, 2, 4, 3, true)   // 8 warps of 64 x 32, one block per multiprocessor (registers)
+V3_ENTRIES(128x64, 128, 64, 2, 2, 3, true)   // 4 warps of 64 x 32, 81 KB: two blocks per multiprocessor
+V3_ENTRIES(64, 64, 64, 2, 2, 4, true)        // 4 warps of 32 x 32
+V3_ENTRIES(32, 32, 64, 1, 2, 4, true)        // 2 warps of 32 x 32 (few rows: more blocks)
 
 // C[b][i] = sum_p W[b * splits + p][i] + beta C[b][i] over i < MN (C matrices sC apart; beta = 0 never reads C).
 extern "C" __global__ void mm2_splitk_reduce(const float *W, float *C, long long MN, int batch, int splits,

@@ -177,7 +177,8 @@ extern "C" __global__ void gather_rows(const float *__restrict__ w, const int *_
 
 // C = alpha op(A) op(B) + beta C in full FP32 (PyTorch's default for matmul: no TF32), batched over
 // blockIdx.z with element strides sA, sB, sC (0 broadcasts an operand). Row-major; transA: A stored [K, M];
-// transB: B stored [N, K]. 16x16 tiles through shared memory, one output per thread.
+// transB: B stored [N, K]. 16x16 tiles through shared memory, one output per thread. The first FP32 GEMM:
+// TensorOpsCuda.sgemm now runs matmul.cu's 3xTF32 mm3 kernels; this one stays for -Dkokoro.sgemm.kernel=simt.
 #define TS 16
 extern "C" __global__ void sgemm_f32(const float *__restrict__ A, const float *__restrict__ B, float *__restrict__ C, int M, int N, int K,
                                      int transA, int transB, long long sA, long long sB, long long sC, float alpha, float beta) {

@@ -7,7 +7,8 @@ import jcuda.Pointer;
 
 /**
  * Launchers of tensor_ops.cu: strided copy, broadcasting binary ops, unary math, sums, softmax, row
- * gather and the FP32 GEMM. Operands are (buffer, element offset, strides) views of a shape; dims are
+ * gather and the FP32 GEMM (MatmulCuda's 3xTF32 kernels; the first, plain one stays as sgemmSimt). Operands
+ * are (buffer, element offset, strides) views of a shape; dims are
  * coalesced (size-1 dims dropped, dims contiguous in every operand merged) to at most 6.
  */
 final class TensorOpsCuda {
@@ -130,9 +131,15 @@ final class TensorOpsCuda {
         }
     }
 
-    /** C = alpha op(A) op(B) + beta C in FP32 over {@code batch} matrices (see sgemm_f32). */
+    /** C = alpha op(A) op(B) + beta C, FP32-accurate, over {@code batch} matrices: {@link MatmulCuda#sgemm} (3xTF32). */
     static void sgemm(DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, int m, int n, int k, boolean transA, boolean transB,
                       int batch, long sA, long sB, long sC, float alpha, float beta) {
+        MatmulCuda.sgemm(a, b, c, m, n, k, transA, transB, batch, sA, sB, sC, alpha, beta);
+    }
+
+    /** The first FP32 GEMM, tensor_ops.cu's sgemm_f32 (16×16 tiles, one output per thread). */
+    static void sgemmSimt(DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, int m, int n, int k, boolean transA, boolean transB,
+                          int batch, long sA, long sB, long sC, float alpha, float beta) {
         if (batch > 65535) throw new IllegalArgumentException("matmul: batch " + batch + " > 65535");
         if (m == 0 || n == 0 || batch == 0) return;
         Cuda.context().launch(M, "sgemm_f32", (n + 15) / 16, (m + 15) / 16, batch, 16, 16, 1, 0,
