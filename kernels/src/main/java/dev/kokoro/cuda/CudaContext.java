@@ -32,6 +32,7 @@ public final class CudaContext {
     private final int ccMajor, ccMinor, smCount;
     private final String arch;
     private final Map<String, CUmodule> modules = new HashMap<>();
+    private final Map<String, String> images = new HashMap<>();
     private final Map<String, CUfunction> functions = new HashMap<>();
     private final DeviceAllocator allocator;
     private final ThreadLocal<Boolean> bound = ThreadLocal.withInitial(() -> false);
@@ -102,9 +103,17 @@ public final class CudaContext {
         if (f != null) return f;
         CUmodule m = modules.get(module);
         if (m == null) {
-            byte[] ptx = loadPtx(module);
             CUmodule mm = new CUmodule();
-            check("cuModuleLoadData(" + module + ".ptx, " + arch + ")", () -> cuModuleLoadData(mm, ptx));
+            // on a 9.0 card the build's ready-made cubin (no driver JIT of the PTX: seconds per module on a first
+            // run); otherwise, or if the driver refuses it, the PTX
+            byte[] cubin = ccMajor == 9 && ccMinor == 0 ? resource("/kernels/sm_90/" + module + ".cubin") : null;
+            String image = "cubin sm_90";
+            if (cubin == null || !loads(mm, cubin)) {
+                byte[] ptx = loadPtx(module);
+                check("cuModuleLoadData(" + module + ".ptx, " + arch + ")", () -> cuModuleLoadData(mm, ptx));
+                image = "PTX " + arch;
+            }
+            images.put(module, image);
             modules.put(module, mm);
             m = mm;
         }
@@ -117,12 +126,26 @@ public final class CudaContext {
 
     private byte[] loadPtx(String module) {
         String path = "/kernels/" + arch + "/" + module + ".ptx";
+        byte[] b = resource(path);
+        if (b == null) throw new CudaException("CUDA kernels not built: resource " + path + " missing from the jar");
+        return java.util.Arrays.copyOf(b, b.length + 1);  // NUL-terminated for the driver
+    }
+
+    /** What module {@code module} was loaded from ("cubin sm_90" or "PTX sm_xx"), or null before its first kernel. */
+    public synchronized String imageOf(String module) { return images.get(module); }
+
+    private static boolean loads(CUmodule m, byte[] image) {
+        try {
+            return cuModuleLoadData(m, image) == CUresult.CUDA_SUCCESS;
+        } catch (jcuda.CudaException e) {   // exceptions are on: a refused image throws
+            return false;
+        }
+    }
+
+    /** A resource of the jar, or null when absent. */
+    private static byte[] resource(String path) {
         try (InputStream in = CudaContext.class.getResourceAsStream(path)) {
-            if (in == null) throw new CudaException("CUDA kernels not built: resource " + path + " missing from the jar");
-            byte[] b = in.readAllBytes();
-            byte[] z = new byte[b.length + 1];  // NUL-terminated for the driver
-            System.arraycopy(b, 0, z, 0, b.length);
-            return z;
+            return in == null ? null : in.readAllBytes();
         } catch (IOException e) {
             throw new CudaException("reading " + path + ": " + e, e);
         }
@@ -201,6 +224,6 @@ public final class CudaContext {
     }
 
     @Override public String toString() {
-        return name + " (sm_" + ccMajor + ccMinor + ", " + smCount + " SMs, PTX " + arch + ")";
+        return name + " (sm_" + ccMajor + ccMinor + ", " + smCount + " SMs, " + "kernels " + (ccMajor == 9 && ccMinor == 0 ? "sm_90 cubin, PTX fallback" : "PTX " + arch) + ")";
     }
 }

@@ -50,4 +50,19 @@ class CudaRuntimeTest {
         }
         System.out.println("GPU: " + Cuda.context());
     }
+
+    @Test
+    @Tag("gpu")
+    void anH100LoadsTheBuildsCubinsAndOtherCardsThePtx() {
+        Gpu.assumeGpu();
+        try (CudaTensor x = CudaTensor.upload(new float[] {-1f, 0f, 2f}, 3); CudaTensor y = ElementwiseCuda.silu(x)) {
+            float[] v = y.download();
+            assertEquals(2f / (1f + (float) Math.exp(-2)), v[2], 1e-6f);
+        }
+        CudaContext c = Cuda.context();
+        String image = c.imageOf("elementwise");
+        System.out.println("elementwise loaded from " + image + " on " + c);
+        assertEquals(c.toString().contains("(sm_90,") ? "cubin sm_90" : image, image);
+        assertTrue(image.startsWith("cubin") || image.startsWith("PTX"), image);
+    }
 }
