@@ -15,7 +15,7 @@ JAVA_HOME=$JAVA_HOME mvn -q -B -o test-compile -DskipTests
 rm -rf "$DEST/lib" "$DEST/fixtures" && mkdir -p "$DEST/lib" "$DEST/fixtures"
 if [ ! -f "$DEST/jdk.tar.xz" ]; then
   T=$(mktemp -d)
-  "$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.incubator.vector,java.logging,jdk.unsupported,java.management,jdk.management,java.xml \
+  "$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.incubator.vector,java.logging,jdk.unsupported,java.management,jdk.management,java.xml,jdk.jfr \
     --strip-java-debug-attributes --strip-native-debug-symbols=exclude-debuginfo-files --no-man-pages --no-header-files \
     --compress=zip-9 --output "$T/jdk"
   strip --strip-unneeded "$T/jdk/lib/server/libjvm.so"

@@ -108,14 +108,18 @@ public final class TrainBench {
 
         System.out.printf(Locale.ROOT, "TrainBench: real-size surgered Kokoro (random weights, built in %.1f s), %d trainable tensors, device %s, batch %d × %d tokens × %d frames (%.1f s audio each), %s%n",
                 buildS, params.size(), dev, batch, tokens, frames, frames * 600 / 24000.0, dev == Device.CPU ? Parallel.threads() + " threads" : "TF32 " + Boolean.getBoolean("kokoro.cuda.tf32"));
-        double[] times = new double[steps];
+        double[] times = new double[steps], enqueued = new double[steps];
+        Map<String, Long> c0 = Map.of();
         double loss = Double.NaN;
         Fallbacks.quiet(true);
         for (int s = -warmup; s < steps; s++) {
             if (s == 0) {
                 Fallbacks.reset();
                 OpProfile.reset();   // the profile covers the timed steps only (the warm-up loads modules and JIT-compiles kernels)
-                if (be != null) be.resetPeakMemory();
+                if (be != null) {
+                    be.resetPeakMemory();
+                    c0 = be.counters();
+                }
                 for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) p.resetPeakUsage();
             }
             long t0 = System.nanoTime();
@@ -128,6 +132,7 @@ public final class TrainBench {
                 l.backward();
                 opt.step();
                 opt.zeroGrad();
+                if (s >= 0) enqueued[s] = (System.nanoTime() - t0) / 1e9;
                 loss = l.item();
                 params.values().iterator().next().getFlat(0);   // a download waits for the step's kernels (AdamW included)
             }
@@ -147,6 +152,16 @@ public final class TrainBench {
                 dev, batch, tokens, frames, median * 1e3, Arrays.toString(Arrays.stream(times).map(t -> Math.round(t * 1e4) / 10.0).toArray()),
                 batch / median, peakGb, reservedGb, heap / 1e9);
         System.out.println("per timed step: " + fb + " (counts over " + steps + " steps)");
+        if (be != null && !be.counters().isEmpty()) {
+            // host time until the last op of the step was handed to the device (before the loss is read back):
+            // close to the step time means the host, not the device, sets the pace
+            Map<String, Long> c1 = be.counters(), cs = c0;
+            int n = steps;
+            double[] enq = enqueued.clone();
+            Arrays.sort(enq);
+            System.out.printf(Locale.ROOT, "per timed step: host enqueue median %.1f ms of %.1f ms; %s%n", enq[steps / 2] * 1e3, median * 1e3,
+                    String.join(", ", c1.keySet().stream().sorted().map(k -> k + " " + (c1.get(k) - cs.getOrDefault(k, 0L)) / n).toList()));
+        }
         if (OpProfile.ON) System.out.print("timed steps only, " + OpProfile.summary());
         System.out.printf(Locale.ROOT, "JSON {\"bench\":\"train_step\",\"device\":\"%s\",\"tf32\":%s,\"batch\":%d,\"tokens\":%d,\"frames\":%d,\"step_ms\":%.1f,\"steps_ms\":%s,"
                         + "\"utt_per_s\":%.3f,\"device_peak_gb\":%.3f,\"device_reserved_gb\":%.3f,\"peak_heap_gb\":%.3f,\"threads\":%d,\"fallbacks\":\"%s\"}%n",

@@ -144,6 +144,8 @@ public final class CudaBackend implements Backend {
 
     @Override public void resetPeakMemory() { Cuda.context().allocator().resetPeak(); }
 
+    @Override public Map<String, Long> counters() { return Cuda.context().counters(); }
+
     /** Runs {@code body} with {@code keep} strongly reachable and pops the pins its dense() calls add. */
     private static <T> T pinned(Object keep, java.util.function.Supplier<T> body) {
         List<Object> pin = PINNED.get();

@@ -33,7 +33,8 @@ public final class CudaContext {
     private final String arch;
     private final Map<String, CUmodule> modules = new HashMap<>();
     private final Map<String, String> images = new HashMap<>();
-    private final Map<String, CUfunction> functions = new HashMap<>();
+    /** module → kernel name → function (two levels: no key string built per launch) */
+    private final Map<String, Map<String, CUfunction>> functions = new HashMap<>();
     private final DeviceAllocator allocator;
     private final ThreadLocal<Boolean> bound = ThreadLocal.withInitial(() -> false);
 
@@ -98,8 +99,8 @@ public final class CudaContext {
 
     /** Kernel {@code fn} of module {@code module} (a .cu file name without extension). */
     public synchronized CUfunction function(String module, String fn) {
-        String key = module + "/" + fn;
-        CUfunction f = functions.get(key);
+        Map<String, CUfunction> fns = functions.computeIfAbsent(module, k -> new HashMap<>());
+        CUfunction f = fns.get(fn);
         if (f != null) return f;
         CUmodule m = modules.get(module);
         if (m == null) {
@@ -119,8 +120,8 @@ public final class CudaContext {
         }
         CUfunction ff = new CUfunction();
         CUmodule mod = m;
-        check("cuModuleGetFunction(" + key + ")", () -> cuModuleGetFunction(ff, mod, fn));
-        functions.put(key, ff);
+        check("cuModuleGetFunction(" + module + "/" + fn + ")", () -> cuModuleGetFunction(ff, mod, fn));
+        fns.put(fn, ff);
         return ff;
     }
 
@@ -154,9 +155,24 @@ public final class CudaContext {
     /** Launches a kernel on the stream; {@code args} are built with {@link KernelArgs}. */
     public void launch(String module, String fn, int gx, int gy, int gz, int bx, int by, int bz, int shmem, KernelArgs args) {
         CUfunction f = function(module, fn);
-        check("cuLaunchKernel(" + module + "/" + fn + " grid " + gx + "x" + gy + "x" + gz + " block " + bx + "x" + by + "x" + bz + ")",
-                () -> cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shmem, stream, args.pointer(), null));
+        launches++;
+        int rc;
+        try {
+            rc = cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shmem, stream, args.pointer(), null);
+        } catch (jcuda.CudaException e) {
+            rc = -1;
+        }
+        if (rc != CUresult.CUDA_SUCCESS)   // the message is built only on failure (launches are the hot path)
+            check("cuLaunchKernel(" + module + "/" + fn + " grid " + gx + "x" + gy + "x" + gz + " block " + bx + "x" + by + "x" + bz + ")",
+                    () -> cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shmem, stream, args.pointer(), null));
         if (DEBUG_SYNC) synchronize(module + "/" + fn);
+    }
+
+    private long launches, syncs, uploads, downloads;
+
+    /** Kernel launches, stream synchronisations, host-to-device and device-to-host copies since the context opened. */
+    public synchronized Map<String, Long> counters() {
+        return Map.of("launches", launches, "syncs", syncs, "uploads", uploads, "downloads", downloads);
     }
 
     /** Set -Dkokoro.cuda.sync=true to synchronise after every launch (errors then name the kernel). */
@@ -172,6 +188,7 @@ public final class CudaContext {
     public void synchronize() { synchronize("stream"); }
 
     void synchronize(String what) {
+        syncs++;
         check("cuStreamSynchronize after " + what, () -> cuStreamSynchronize(stream));
     }
 
@@ -184,12 +201,60 @@ public final class CudaContext {
 
     void rawFree(CUdeviceptr p) { check("cuMemFree", () -> cuMemFree(p)); }
 
-    void copyToDevice(CUdeviceptr dst, float[] src, int off, int n) {
-        check("cuMemcpyHtoD(" + n + " floats)", () -> cuMemcpyHtoDAsync(dst, Pointer.to(src).withByteOffset(4L * off), 4L * n, stream));
+    synchronized void copyToDevice(CUdeviceptr dst, float[] src, int off, int n) {
+        uploads++;
+        long bytes = 4L * n;
+        if (bytes <= STAGING / 8) {   // small: through pinned memory, in stream order, no host wait
+            long at = stage(bytes);
+            stagingBuffer.slice((int) at, (int) bytes).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer().put(src, off, n);
+            check("cuMemcpyHtoDAsync(" + n + " floats, staged)", () -> cuMemcpyHtoDAsync(dst, staging.withByteOffset(at), bytes, stream));
+            return;
+        }
+        check("cuMemcpyHtoD(" + n + " floats)", () -> cuMemcpyHtoDAsync(dst, Pointer.to(src).withByteOffset(4L * off), bytes, stream));
+        synchronize("cuMemcpyHtoD");   // the copy reads the Java array: it must end before the array may move
+    }
+
+    /** int[] to the device (indices), like {@link #copyToDevice}. */
+    synchronized void copyIntsToDevice(CUdeviceptr dst, int[] src) {
+        uploads++;
+        long bytes = 4L * src.length;
+        if (bytes <= STAGING / 8) {
+            long at = stage(bytes);
+            stagingBuffer.slice((int) at, (int) bytes).order(java.nio.ByteOrder.nativeOrder()).asIntBuffer().put(src);
+            check("cuMemcpyHtoDAsync(" + src.length + " ints, staged)", () -> cuMemcpyHtoDAsync(dst, staging.withByteOffset(at), bytes, stream));
+            return;
+        }
+        check("cuMemcpyHtoD(" + src.length + " ints)", () -> cuMemcpyHtoDAsync(dst, Pointer.to(src), bytes, stream));
         synchronize("cuMemcpyHtoD");
     }
 
+    /**
+     * Pinned host ring for small uploads. A copy from it is queued on the stream and the host goes on; the ring
+     * is reused from its start only after a stream sync, so no queued copy can read a region being rewritten.
+     */
+    static final long STAGING = 8L << 20;
+    private Pointer staging;
+    private java.nio.ByteBuffer stagingBuffer;
+    private long stagingOffset;
+
+    private long stage(long bytes) {
+        if (staging == null) {
+            Pointer p = new Pointer();
+            check("cuMemAllocHost(" + STAGING + " bytes)", () -> cuMemAllocHost(p, STAGING));
+            staging = p;
+            stagingBuffer = p.getByteBuffer(0, STAGING);
+        }
+        if (stagingOffset + bytes > STAGING) {
+            synchronize("staging ring wrap");
+            stagingOffset = 0;
+        }
+        long at = stagingOffset;
+        stagingOffset = (at + bytes + 255) & ~255L;
+        return at;
+    }
+
     void copyToHost(float[] dst, CUdeviceptr src, int n) {
+        downloads++;
         check("cuMemcpyDtoH(" + n + " floats)", () -> cuMemcpyDtoHAsync(Pointer.to(dst), src, 4L * n, stream));
         synchronize("cuMemcpyDtoH");
     }

@@ -1,9 +1,7 @@
 package dev.kokoro.cuda;
 
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 
 import java.util.Arrays;
-import jcuda.Pointer;
 
 /**
  * Launchers of tensor_ops.cu: strided copy, broadcasting binary ops, unary math, sums, softmax, row
@@ -126,7 +124,7 @@ final class TensorOpsCuda {
     static void gatherRows(DeviceBuffer w, int[] ids, DeviceBuffer out, int d) {
         if (ids.length == 0 || d == 0) return;
         try (CudaTensor dev = CudaTensor.empty(ids.length)) {   // ints: 4 bytes each, like floats
-            CudaContext.check("cuMemcpyHtoD(" + ids.length + " ints)", () -> cuMemcpyHtoD(dev.buffer().pointer(), Pointer.to(ids), 4L * ids.length));
+            Cuda.context().copyIntsToDevice(dev.buffer().pointer(), ids);
             Cuda.context().launch1d(M, "gather_rows", (long) ids.length * d, KernelArgs.of().ptr(w).ptr(dev).ptr(out).i(ids.length).i(d));
         }
     }

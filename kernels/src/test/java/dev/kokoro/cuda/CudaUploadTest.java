@@ -29,4 +29,33 @@ class CudaUploadTest {
             for (int i = 0; i < a.length; i++) assertEquals(Float.floatToRawIntBits(a[i]), Float.floatToRawIntBits(back[i]), "element " + i);
         }
     }
+
+    /**
+     * Small uploads go through a pinned ring without a host wait: each is taken at call time (the array is
+     * overwritten right after), lands in stream order before the kernel that reads it, and the ring wraps
+     * (3× its size here) without corrupting a queued copy.
+     */
+    @Test
+    @Tag("gpu")
+    void stagedUploadsAreTakenAtCallTimeAndSurviveRingWraps() {
+        Gpu.assumeGpu();
+        int n = 10_007, count = (int) (3 * CudaContext.STAGING / (4L * n)) + 5;
+        float[] host = new float[n];
+        CudaTensor[] outs = new CudaTensor[count];
+        long syncs0 = Cuda.context().counters().get("syncs");
+        for (int u = 0; u < count; u++) {
+            for (int i = 0; i < n; i++) host[i] = u + i * 1e-3f;
+            try (CudaTensor x = CudaTensor.upload(host, n)) {
+                outs[u] = ElementwiseCuda.add(x, x);
+            }
+            java.util.Arrays.fill(host, Float.NaN);
+        }
+        long syncs = Cuda.context().counters().get("syncs") - syncs0;
+        assertTrue(syncs <= 4, count + " staged uploads took " + syncs + " syncs (one per ring wrap expected)");
+        for (int u = 0; u < count; u++) {
+            float[] y = outs[u].download();
+            outs[u].close();
+            for (int i = 0; i < n; i += 997) assertEquals(2 * (u + i * 1e-3f), y[i], 0f, "upload " + u + " element " + i);
+        }
+    }
 }

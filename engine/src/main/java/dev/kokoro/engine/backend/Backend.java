@@ -56,6 +56,9 @@ public interface Backend {
 
     default void resetPeakMemory() {}
 
+    /** Running counts of device work, e.g. launches, syncs, uploads, downloads (empty when the backend keeps none). */
+    default java.util.Map<String, Long> counters() { return java.util.Map.of(); }
+
     /**
      * One op on device inputs (null entries stay null); {@code args} are the op's non-tensor parameters.
      * Returns null to decline (e.g. a size the kernel does not support): the op then falls back to the CPU.
