@@ -171,27 +171,8 @@ public final class Gemm {
                 packAConv(a, ao, lda, m, p0, kc, q, cmr, ap, p0 * mPanels * cmr + q * cmr * kc);
             }
         });
-        int threads = planThreads > 0 ? planThreads : Parallel.threads();
-        int panels = Math.max(2, Math.min(8, n / (4 * threads * cnr)));
-        boolean few = ceil(n, panels * cnr) < threads;
-        int rowTarget;
-        if (few && SQUARE_TILES) {
-            // columns too few to feed the threads (short signals, many channels, many threads): about
-            // 4·threads tiles of C as square as the panels allow, since a task packs B for its tile's
-            // columns and streams A for its tile's rows (tall narrow tiles repack all of B for few rows)
-            double side = Math.sqrt((double) m * n / (4.0 * threads));
-            panels = Math.max(1, Math.min(8, Math.min(ceil(n, cnr), (int) Math.round(side / cnr))));
-            panels = Math.max(1, Math.min(panels, maxColumns / cnr));
-            rowTarget = Math.max(1, ceil(4 * threads, ceil(n, panels * cnr)));
-        } else {
-            // few columns: wide blocks, so that A streams through fewer times, and rows of C split below
-            if (few) panels = Math.min(8, ceil(n, cnr));
-            panels = Math.max(1, Math.min(panels, maxColumns / cnr));
-            rowTarget = Math.max(1, ceil(4 * threads, ceil(n, panels * cnr)));
-        }
-        int tc = panels * cnr, blocks = ceil(n, tc);
-        // few column blocks (short signals, many channels): rows of C are split too, each task packing its own B panels
-        int perGroup = ceil(mPanels, Math.min(mPanels, rowTarget)), rowGroups = ceil(mPanels, perGroup);
+        int[] plan = plan(m, n, cmr, cnr, maxColumns);
+        int tc = plan[0], blocks = plan[1], perGroup = plan[2], rowGroups = plan[3];
         Parallel.forEachItem(blocks * rowGroups, 2L * Math.min(m, perGroup * cmr) * k * tc, (lo, hi) -> {
             Scratch sc = Scratch.acquire();
             try {
@@ -243,6 +224,170 @@ public final class Gemm {
                 sc.release();
             }
         });
+    }
+
+    /** Width of a packed channel strip: 4V output columns plus the kernel's reach (dilation·(K−1)) must fit. */
+    static final int STRIP = 128;
+    /** Channels per k block of {@link #f32ConvStrips}: their strips (CB·STRIP floats, 16 KB) stay in L1. */
+    static final int STRIP_CB = 32;
+    /** Tests switch {@link #f32ConvStrips} off to reach {@link #f32Conv} with the 6 × 4V kernel. */
+    static boolean stripPath = true;
+
+    /** Whether {@link #f32ConvStrips} takes a stride-1 conv of kernel k and dilation d under the current kernel kind. */
+    static boolean stripsFit(int k, int dilation) {
+        return stripPath && convKernel == K64 && 4 * V + (long) dilation * (k - 1) <= STRIP;
+    }
+
+    /**
+     * A stride-1 convolution {@code C[m × n] = W[m, cl·K] · B (+ bias)} with B[c·K + kk][j] = L[c][j + kk·d − padding]
+     * (zero outside [0, len)), L's channel c at b[lo + c·len]: as {@link #f32Conv} with the 6 × 4V kernel, but B
+     * is not packed row by row: per block of {@link #STRIP_CB} channels and 4V output columns, each channel's
+     * window of {@link #STRIP} samples is copied once and the K taps read it at offsets kk·d (a K-fold smaller
+     * copy: the taps of one channel share all but their first few samples). W is packed in the matching
+     * order, tap-major within each channel block. Caller checks {@link #stripsFit}.
+     */
+    static void f32ConvStrips(int m, int n, int cl, int k, int dilation, int padding, float[] a, int ao, int lda,
+                              float[] b, int lo, int len, float[] bias, float[] c, int co, int ldc, int maxColumns, boolean accumulate) {
+        if (m <= 0 || n <= 0) return;
+        final int cmr = 6, cnr = 4 * V;
+        int mPanels = ceil(m, cmr), cBlocks = ceil(cl, STRIP_CB), depth = cl * k;
+        float[] ap = new float[mPanels * cmr * depth];
+        // channel block c0 holds its panels at c0·k·mPanels·cmr + q·cmr·(cb·k), steps ordered (kk, channel)
+        Parallel.forRange(mPanels * cBlocks, (long) cmr * STRIP_CB * k, (lo0, hi0) -> {
+            for (int u = lo0; u < hi0; u++) {
+                int q = u % mPanels, c0 = (u / mPanels) * STRIP_CB, cb = Math.min(STRIP_CB, cl - c0);
+                packAStrips(a, ao, lda, m, k, c0, cb, q, ap, c0 * k * mPanels * cmr + q * cmr * cb * k);
+            }
+        });
+        int[] plan = plan(m, n, cmr, cnr, maxColumns);
+        int tc = plan[0], blocks = plan[1], perGroup = plan[2], rowGroups = plan[3];
+        Parallel.forEachItem(blocks * rowGroups, 2L * Math.min(m, perGroup * cmr) * depth * tc, (lo1, hi1) -> {
+            Scratch sc = Scratch.acquire();
+            try {
+                float[] strip = sc.b(STRIP_CB * STRIP), edge = sc.edge(cmr * cnr);
+                for (int task = lo1; task < hi1; task++) {
+                    int blk = task / rowGroups, pmLo = (task % rowGroups) * perGroup, pmHi = Math.min(mPanels, pmLo + perGroup);
+                    int j0 = blk * tc, nc = Math.min(tc, n - j0), iLo = pmLo * cmr, iHi = Math.min(m, pmHi * cmr);
+                    initRows(c, co, ldc, iLo, iHi, j0, nc, bias, accumulate);
+                    for (int c0 = 0; c0 < cl; c0 += STRIP_CB) {
+                        int cb = Math.min(STRIP_CB, cl - c0), aBase = c0 * k * mPanels * cmr;
+                        for (int jj = 0; jj < nc; jj += cnr) {
+                            int cols = Math.min(cnr, nc - jj);
+                            packStrips(b, lo, len, c0, cb, j0 + jj - padding, strip);
+                            for (int pm = pmLo; pm < pmHi; pm++) {
+                                int ii = pm * cmr, rows = Math.min(cmr, m - ii), aOff = aBase + pm * cmr * cb * k;
+                                if (rows == cmr && cols == cnr) {
+                                    kernelStrips(k, cb, dilation, ap, aOff, strip, c, co + ii * ldc + j0 + jj, ldc);
+                                } else {
+                                    java.util.Arrays.fill(edge, 0, cmr * cnr, 0f);
+                                    kernelStrips(k, cb, dilation, ap, aOff, strip, edge, 0, cnr);
+                                    for (int r = 0; r < rows; r++) {
+                                        int ci = co + (ii + r) * ldc + j0 + jj;
+                                        for (int j = 0; j < cols; j++) c[ci + j] += edge[r * cnr + j];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            } finally {
+                sc.release();
+            }
+        });
+    }
+
+    /**
+     * How f32Conv splits C over the threads: {tc (columns per block), blocks, perGroup (row panels per
+     * task), rowGroups}.
+     */
+    private static int[] plan(int m, int n, int cmr, int cnr, int maxColumns) {
+        int mPanels = ceil(m, cmr);
+        int threads = planThreads > 0 ? planThreads : Parallel.threads();
+        int panels = Math.max(2, Math.min(8, n / (4 * threads * cnr)));
+        boolean few = ceil(n, panels * cnr) < threads;
+        int rowTarget;
+        if (few && SQUARE_TILES) {
+            // columns too few to feed the threads (short signals, many channels, many threads): about
+            // 4·threads tiles of C as square as the panels allow, since a task packs B for its tile's
+            // columns and streams A for its tile's rows (tall narrow tiles repack all of B for few rows)
+            double side = Math.sqrt((double) m * n / (4.0 * threads));
+            panels = Math.max(1, Math.min(8, Math.min(ceil(n, cnr), (int) Math.round(side / cnr))));
+            panels = Math.max(1, Math.min(panels, maxColumns / cnr));
+            rowTarget = Math.max(1, ceil(4 * threads, ceil(n, panels * cnr)));
+        } else {
+            // few columns: wide blocks, so that A streams through fewer times, and rows of C split below
+            if (few) panels = Math.min(8, ceil(n, cnr));
+            panels = Math.max(1, Math.min(panels, maxColumns / cnr));
+            rowTarget = Math.max(1, ceil(4 * threads, ceil(n, panels * cnr)));
+        }
+        int tc = panels * cnr, blocks = ceil(n, tc);
+        // few column blocks (short signals, many channels): rows of C are split too, each task packing its own B panels
+        int perGroup = ceil(mPanels, Math.min(mPanels, rowTarget)), rowGroups = ceil(mPanels, perGroup);
+        return new int[]{tc, blocks, perGroup, rowGroups};
+    }
+
+    /** Panel q of W (rows q·6.., zero past m) for channels [c0, c0 + cb): ap[base + (kk·cb + cc)·6 + r] = W[i0 + r][(c0 + cc)·k + kk]. */
+    private static void packAStrips(float[] a, int ao, int lda, int m, int k, int c0, int cb, int q, float[] ap, int base) {
+        int i0 = q * 6, rows = Math.min(6, m - i0);
+        for (int r = 0; r < 6; r++) {
+            int src = ao + (i0 + r) * lda + c0 * k;
+            for (int cc = 0; cc < cb; cc++)
+                for (int kk = 0; kk < k; kk++)
+                    ap[base + (kk * cb + cc) * 6 + r] = r < rows ? a[src + cc * k + kk] : 0f;
+        }
+    }
+
+    /** strip[cc·STRIP + x] = L[c0 + cc][s + x] for x < STRIP, zero outside [0, len). */
+    private static void packStrips(float[] b, int lo, int len, int c0, int cb, int s, float[] strip) {
+        for (int cc = 0; cc < cb; cc++) {
+            int src = lo + (c0 + cc) * len + s, dst = cc * STRIP;
+            if (s >= 0 && s + STRIP <= len) {
+                for (int x = 0; x < STRIP; x += V) FloatVector.fromArray(S, b, src + x).intoArray(strip, dst + x);
+            } else {
+                for (int x = 0; x < STRIP; x++) strip[dst + x] = s + x >= 0 && s + x < len ? b[src + x] : 0f;
+            }
+        }
+    }
+
+    /**
+     * C[6 × 4V] += packed W panel (steps (kk, cc), 6 rows each) · B, B's row (cc, kk) read from the channel
+     * strips at cc·STRIP + kk·d: per tap a loop over the block's channels whose B index is a constant
+     * multiple of the counter, so C2 hoists its range checks.
+     */
+    private static void kernelStrips(int k, int cb, int d, float[] ap, int aOff, float[] bp, float[] c, int ci, int ldc) {
+        int r1 = ci + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc;
+        FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V), c02 = FloatVector.fromArray(S, c, ci + 2 * V), c03 = FloatVector.fromArray(S, c, ci + 3 * V);
+        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V), c12 = FloatVector.fromArray(S, c, r1 + 2 * V), c13 = FloatVector.fromArray(S, c, r1 + 3 * V);
+        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + V), c22 = FloatVector.fromArray(S, c, r2 + 2 * V), c23 = FloatVector.fromArray(S, c, r2 + 3 * V);
+        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + V), c32 = FloatVector.fromArray(S, c, r3 + 2 * V), c33 = FloatVector.fromArray(S, c, r3 + 3 * V);
+        FloatVector c40 = FloatVector.fromArray(S, c, r4), c41 = FloatVector.fromArray(S, c, r4 + V), c42 = FloatVector.fromArray(S, c, r4 + 2 * V), c43 = FloatVector.fromArray(S, c, r4 + 3 * V);
+        FloatVector c50 = FloatVector.fromArray(S, c, r5), c51 = FloatVector.fromArray(S, c, r5 + V), c52 = FloatVector.fromArray(S, c, r5 + 2 * V), c53 = FloatVector.fromArray(S, c, r5 + 3 * V);
+        for (int t = 0; t < k; t++) {
+            int bo = t * d, ao = aOff + t * cb * 6;
+            for (int q = 0; q < cb; q++) {
+                int ai = ao + q * 6, bi = bo + q * STRIP;
+                FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + V);
+                FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * V), b3 = FloatVector.fromArray(S, bp, bi + 3 * V);
+                FloatVector x = FloatVector.broadcast(S, ap[ai]);
+                c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+                x = FloatVector.broadcast(S, ap[ai + 1]);
+                c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+                x = FloatVector.broadcast(S, ap[ai + 2]);
+                c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+                x = FloatVector.broadcast(S, ap[ai + 3]);
+                c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+                x = FloatVector.broadcast(S, ap[ai + 4]);
+                c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
+                x = FloatVector.broadcast(S, ap[ai + 5]);
+                c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
+            }
+        }
+        c00.intoArray(c, ci); c01.intoArray(c, ci + V); c02.intoArray(c, ci + 2 * V); c03.intoArray(c, ci + 3 * V);
+        c10.intoArray(c, r1); c11.intoArray(c, r1 + V); c12.intoArray(c, r1 + 2 * V); c13.intoArray(c, r1 + 3 * V);
+        c20.intoArray(c, r2); c21.intoArray(c, r2 + V); c22.intoArray(c, r2 + 2 * V); c23.intoArray(c, r2 + 3 * V);
+        c30.intoArray(c, r3); c31.intoArray(c, r3 + V); c32.intoArray(c, r3 + 2 * V); c33.intoArray(c, r3 + 3 * V);
+        c40.intoArray(c, r4); c41.intoArray(c, r4 + V); c42.intoArray(c, r4 + 2 * V); c43.intoArray(c, r4 + 3 * V);
+        c50.intoArray(c, r5); c51.intoArray(c, r5 + V); c52.intoArray(c, r5 + 2 * V); c53.intoArray(c, r5 + 3 * V);
     }
 
     /** Rows [iLo, iHi) × columns [j0, j0 + nc) of C: set to bias[i] (or 0), or with accumulate add bias[i] (if any). */
