@@ -135,11 +135,19 @@ public final class Gemm {
      * inlining node budget: an earlier 8 × 2V kernel with a flagged epilogue overran it and boxed vectors.
      */
     static final int K43 = 0, K62 = 1, K64 = 2;
-    static int convKernel = switch (System.getProperty("kokoro.conv.kernel", "6x4")) {
-        case "4x3" -> K43;
-        case "6x2" -> K62;
-        default -> K64;
-    };
+    static int convKernel = convKernelKind(System.getProperty("kokoro.conv.kernel", "6x4"));
+
+    private static int convKernelKind(String name) {
+        return switch (name) {
+            case "4x3" -> K43;
+            case "6x2" -> K62;
+            case "6x4" -> K64;
+            default -> throw new IllegalArgumentException("kokoro.conv.kernel: " + name + " (want 6x4, 4x3 or 6x2)");
+        };
+    }
+
+    /** Picks the conv path's micro-kernel at run time ("6x4", "4x3", "6x2"; benchmarks compare them in one JVM). */
+    public static void setConvKernel(String name) { convKernel = convKernelKind(name); }
     /** Rows × columns of C per micro-kernel call for a conv kernel kind. */
     static int convMr(int kind) { return kind == K43 ? 4 : 6; }
     static int convNr(int kind) { return kind == K43 ? 3 * V : kind == K62 ? NR : 4 * V; }
