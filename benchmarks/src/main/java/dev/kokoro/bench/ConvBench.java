@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * The generator's convolution shapes at 360 frames (9 s of audio), float32 forward, timed one by one:
+ * The generator's convolution shapes at 360 frames (9 s of audio), and three of the decoder's, float32 forward, timed one by one:
  * GFLOP/s = 2·Cout·Cin·K·Tout / time (median and best of reps; best is the steadier figure on a shared machine). {@code --threads N} as in SynthBench;
  * {@code --backward} times forward plus the input gradient (weights frozen, as in fine-tuning) and counts
  * twice the flops. {@code --kernels 6x4,4x3} times each shape under each of the conv micro-kernels
@@ -43,6 +43,9 @@ public final class ConvBench {
                 {"post 128>22 k7 T43200", false, 128, 22, 7, 1, 3, 1, 43200},
                 {"convT 512>256 k20 s10 T720", true, 512, 256, 20, 10, 5, 1, 720},
                 {"convT 256>128 k12 s6 T7200", true, 256, 128, 12, 6, 3, 1, 7200},
+                {"dec 1090>1024 k3 T360", false, 1090, 1024, 3, 1, 1, 1, 360},
+                {"dec 1024>1024 k3 T360", false, 1024, 1024, 3, 1, 1, 1, 360},
+                {"dec 512>512 k3 T720", false, 512, 512, 3, 1, 1, 1, 720},
         };
         SplittableRandom rng = new SplittableRandom(0);
         int nk = kernels.length;

@@ -241,7 +241,7 @@ public final class Conv {
 
         void shifted32(float[] s, float[] w, float[] l, int g, int b, float[] bias, boolean accumulate) {
             int lo = lOff(b, g);
-            if (Gemm.stripsFit(k, dilation)) {
+            if (Gemm.stripsFit(cs, k, dilation)) {
                 Gemm.f32ConvStrips(cs, ts, cl, k, dilation, padding, w, wOff(g), rows(), l, lo, tl, bias, s, sOff(b, g), ts,
                         Math.max(32, shiftedChunk / cs), accumulate);
                 return;

@@ -238,13 +238,21 @@ public final class Gemm {
     static final int STRIP = 128;
     /** Channels per k block of {@link #f32ConvStrips}: their strips (CB·STRIP floats, 16 KB) stay in L1. */
     static final int STRIP_CB = 32;
-    /** Tests switch {@link #f32ConvStrips} off to reach {@link #f32Conv} with the 6 × 4V kernel. */
-    static boolean stripPath = true;
+    /** Off (tests, or -Dkokoro.conv.strips=false): the 6 × 4V kernel runs in {@link #f32Conv} over packed rows. */
+    static boolean stripPath = !"false".equals(System.getProperty("kokoro.conv.strips"));
 
-    /** Whether {@link #f32ConvStrips} takes a stride-1 conv of kernel k and dilation d under the current kernel kind. */
-    static boolean stripsFit(int k, int dilation) {
-        return stripPath && convKernel == K64 && 4 * V + (long) dilation * (k - 1) <= STRIP;
+    /**
+     * Whether {@link #f32ConvStrips} takes a stride-1 conv of m output channels, kernel k and dilation d under
+     * the current kernel kind. Only up to {@link #STRIP_MAX_M} output channels: there a B panel serves few
+     * rows, so its copy counts (ConvBench, one Zen 4 core: 3–9% faster at 128/256 channels, 25% for
+     * conv_post's 22); with the decoder's 512–1024 the copy is spread over many rows and the strips' shorter
+     * k blocks (32 channels × K steps per visit of C) made them 10–15% slower than packed rows.
+     */
+    static boolean stripsFit(int m, int k, int dilation) {
+        return stripPath && convKernel == K64 && m <= STRIP_MAX_M && 4 * V + (long) dilation * (k - 1) <= STRIP;
     }
+
+    static final int STRIP_MAX_M = 384;
 
     /**
      * A stride-1 convolution {@code C[m × n] = W[m, cl·K] · B (+ bias)} with B[c·K + kk][j] = L[c][j + kk·d − padding]
