@@ -236,8 +236,12 @@ public final class Gemm {
 
     /** Width of a packed channel strip: 4V output columns plus the kernel's reach (dilation·(K−1)) must fit. */
     static final int STRIP = 128;
-    /** Channels per k block of {@link #f32ConvStrips}: their strips (CB·STRIP floats, 16 KB) stay in L1. */
-    static final int STRIP_CB = 32;
+    /**
+     * Channels per k block of {@link #f32ConvStrips} (their strips, cb·STRIP floats, 16–32 KB, stay in L1;
+     * each visit of C runs cb·K steps): ConvBench on one Zen 4 core, 64 channels were 2–10% faster than 32
+     * at K 3 and 7, 5% slower at K 11 (its W panel, 6·64·11 floats, then competes with the strips for L1).
+     */
+    static int stripChannels(int k) { return k <= 7 ? 64 : 32; }
     /** Off (tests, or -Dkokoro.conv.strips=false): the 6 × 4V kernel runs in {@link #f32Conv} over packed rows. */
     static boolean stripPath = !"false".equals(System.getProperty("kokoro.conv.strips"));
 
@@ -257,7 +261,7 @@ public final class Gemm {
     /**
      * A stride-1 convolution {@code C[m × n] = W[m, cl·K] · B (+ bias)} with B[c·K + kk][j] = L[c][j + kk·d − padding]
      * (zero outside [0, len)), L's channel c at b[lo + c·len]: as {@link #f32Conv} with the 6 × 4V kernel, but B
-     * is not packed row by row: per block of {@link #STRIP_CB} channels and 4V output columns, each channel's
+     * is not packed row by row: per block of {@link #stripChannels} channels and 4V output columns, each channel's
      * window of {@link #STRIP} samples is copied once and the K taps read it at offsets kk·d (a K-fold smaller
      * copy: the taps of one channel share all but their first few samples). W is packed in the matching
      * order, tap-major within each channel block. Caller checks {@link #stripsFit}.
@@ -266,12 +270,13 @@ public final class Gemm {
                               float[] b, int lo, int len, float[] bias, float[] c, int co, int ldc, int maxColumns, boolean accumulate) {
         if (m <= 0 || n <= 0) return;
         final int cmr = 6, cnr = 4 * V;
-        int mPanels = ceil(m, cmr), cBlocks = ceil(cl, STRIP_CB), depth = cl * k;
+        final int cbs = stripChannels(k);
+        int mPanels = ceil(m, cmr), cBlocks = ceil(cl, cbs), depth = cl * k;
         float[] ap = new float[mPanels * cmr * depth];
         // channel block c0 holds its panels at c0·k·mPanels·cmr + q·cmr·(cb·k), steps ordered (kk, channel)
-        Parallel.forRange(mPanels * cBlocks, (long) cmr * STRIP_CB * k, (lo0, hi0) -> {
+        Parallel.forRange(mPanels * cBlocks, (long) cmr * cbs * k, (lo0, hi0) -> {
             for (int u = lo0; u < hi0; u++) {
-                int q = u % mPanels, c0 = (u / mPanels) * STRIP_CB, cb = Math.min(STRIP_CB, cl - c0);
+                int q = u % mPanels, c0 = (u / mPanels) * cbs, cb = Math.min(cbs, cl - c0);
                 packAStrips(a, ao, lda, m, k, c0, cb, q, ap, c0 * k * mPanels * cmr + q * cmr * cb * k);
             }
         });
@@ -280,13 +285,13 @@ public final class Gemm {
         Parallel.forEachItem(blocks * rowGroups, 2L * Math.min(m, perGroup * cmr) * depth * tc, (lo1, hi1) -> {
             Scratch sc = Scratch.acquire();
             try {
-                float[] strip = sc.b(STRIP_CB * STRIP), edge = sc.edge(cmr * cnr);
+                float[] strip = sc.b(cbs * STRIP), edge = sc.edge(cmr * cnr);
                 for (int task = lo1; task < hi1; task++) {
                     int blk = task / rowGroups, pmLo = (task % rowGroups) * perGroup, pmHi = Math.min(mPanels, pmLo + perGroup);
                     int j0 = blk * tc, nc = Math.min(tc, n - j0), iLo = pmLo * cmr, iHi = Math.min(m, pmHi * cmr);
                     initRows(c, co, ldc, iLo, iHi, j0, nc, bias, accumulate);
-                    for (int c0 = 0; c0 < cl; c0 += STRIP_CB) {
-                        int cb = Math.min(STRIP_CB, cl - c0), aBase = c0 * k * mPanels * cmr;
+                    for (int c0 = 0; c0 < cl; c0 += cbs) {
+                        int cb = Math.min(cbs, cl - c0), aBase = c0 * k * mPanels * cmr;
                         for (int jj = 0; jj < nc; jj += cnr) {
                             int cols = Math.min(cnr, nc - jj);
                             packStrips(b, lo, len, c0, cb, j0 + jj - padding, strip);

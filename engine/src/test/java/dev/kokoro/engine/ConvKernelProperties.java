@@ -33,6 +33,17 @@ class ConvKernelProperties {
         });
     }
 
+    /** Input channels past one strip block (32 or 64 channels, ragged last block) and past one k block of packed rows. */
+    @Property(tries = 12)
+    void manyInputChannels(@ForAll @IntRange(min = 0, max = 3) int kind, @ForAll @IntRange(min = 0, max = 2) int kIndex,
+                           @ForAll @IntRange(min = 1, max = 3) int dilation, @ForAll long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int k = new int[]{3, 7, 11}[kIndex], cin = 33 + rng.nextInt(130), cout = 16 + rng.nextInt(40);
+        int padding = dilation * (k - 1) / 2, t = dilation * (k - 1) + 1 + rng.nextInt(300);
+        Tensor x = GradCheck.param(rng, 1, cin, t), w = GradCheck.param(rng, cout, cin, k), bias = GradCheck.param(rng, cout);
+        withKernel(kind, 0, () -> ConvProperties.checkF32(in -> Conv.conv1d(in[0], in[1], in[2], 1, padding, dilation, 1), x, w, bias));
+    }
+
     @Property(tries = 16)
     void everyKernelAccumulatesInto(@ForAll @IntRange(min = 0, max = 3) int kind, @ForAll @IntRange(min = 3, max = 7) int k,
                                     @ForAll boolean accumulate, @ForAll boolean withBias, @ForAll long seed) {
