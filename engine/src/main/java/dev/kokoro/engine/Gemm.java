@@ -126,13 +126,15 @@ public final class Gemm {
 
     /**
      * The convolution path's micro-kernel, {@code -Dkokoro.conv.kernel=}: {@code 6x4} (default; 6 rows × 4V,
-     * 24 accumulators, 6 broadcasts + 4 loads and ~8 scalar µops per 24 FMAs, B panels 4V = 2^k floats wide
+     * 24 accumulators, 6 broadcasts + 4 loads and 8–11 scalar µops per 24 FMAs in the JIT's loop, B panels 4V = 2^k floats wide
      * so C2 hoists every range check), {@code 4x3} (4 × 3V, 12 accumulators; its B index p·3V kept two
      * range checks per step in the loop) or {@code 6x2} (the GEMM's). On a core with two 512-bit FMA ports
      * (Xeon) the 4 × 3V loop issues ~30 µops per 12 FMAs, near the 6-wide front end's limit, and its scalar
      * µops compete with the FMA ports; 6 × 4V needs ~42 per 24. The 6 × 4V kernel keeps its accumulators
      * as locals, loads C at entry and stores at exit (no add flag), which keeps the method under C2's
-     * inlining node budget: an earlier 8 × 2V kernel with a flagged epilogue overran it and boxed vectors.
+     * inlining node budget: a 4 × 4V test kernel with the flagged epilogue overran it (PrintInlining:
+     * NodeCountInliningCutoff), boxed two vectors per step in its loop and ran 4× slower, likely what
+     * happened to the earlier 8 × 2V attempt.
      */
     static final int K43 = 0, K62 = 1, K64 = 2;
     static int convKernel = convKernelKind(System.getProperty("kokoro.conv.kernel", "6x4"));
