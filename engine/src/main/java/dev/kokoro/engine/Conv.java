@@ -241,6 +241,11 @@ public final class Conv {
 
         void shifted32(float[] s, float[] w, float[] l, int g, int b, float[] bias, boolean accumulate) {
             int lo = lOff(b, g);
+            if (Gemm.stripsFit(cs, k, dilation)) {
+                Gemm.f32ConvStrips(cs, ts, cl, k, dilation, padding, w, wOff(g), rows(), l, lo, tl, bias, s, sOff(b, g), ts,
+                        Math.max(32, shiftedChunk / cs), accumulate);
+                return;
+            }
             int[] rowStart = new int[cl * k], shift = new int[cl * k];
             for (int c = 0; c < cl; c++)
                 for (int kk = 0; kk < k; kk++) {

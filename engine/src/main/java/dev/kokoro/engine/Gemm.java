@@ -125,19 +125,39 @@ public final class Gemm {
     }
 
     /**
-     * The convolution path's micro-kernel: 4 × 3V (12 accumulators, 4 broadcasts per 12 FMAs, where a
-     * broadcast may compete with the FMAs for a port; 128 and 256 channels split into whole panels) or,
-     * with {@code -Dkokoro.conv.kernel=6x2}, the GEMM's 6 × 2V (6 broadcasts per 12 FMAs). ConvBench on
-     * one Zen 4 core: 4 × 3V equal at 256 channels, 5–20% faster at 128. An 8 × 2V kernel (16
-     * accumulators) ran 4× slower under C2.
+     * The convolution path's micro-kernel, {@code -Dkokoro.conv.kernel=}: {@code 6x4} (default; 6 rows × 4V,
+     * 24 accumulators, 6 broadcasts + 4 loads and 8–11 scalar µops per 24 FMAs in the JIT's loop, B panels 4V = 2^k floats wide
+     * so C2 hoists every range check), {@code 4x3} (4 × 3V, 12 accumulators; its B index p·3V kept two
+     * range checks per step in the loop) or {@code 6x2} (the GEMM's). On a core with two 512-bit FMA ports
+     * (Xeon) the 4 × 3V loop issues ~30 µops per 12 FMAs, near the 6-wide front end's limit, and its scalar
+     * µops compete with the FMA ports; 6 × 4V needs ~42 per 24. The 6 × 4V kernel keeps its accumulators
+     * as locals, loads C at entry and stores at exit (no add flag), which keeps the method under C2's
+     * inlining node budget: a 4 × 4V test kernel with the flagged epilogue overran it (PrintInlining:
+     * NodeCountInliningCutoff), boxed two vectors per step in its loop and ran 4× slower, likely what
+     * happened to the earlier 8 × 2V attempt.
      */
-    static final boolean CONV_4X3 = !"6x2".equals(System.getProperty("kokoro.conv.kernel"));
-    static final int CMR = CONV_4X3 ? 4 : MR, CNR = CONV_4X3 ? 3 * V : NR;
-    /** k block of the convolution path: one packed B panel (KCC·CNR floats) stays within a 32 KB L1. */
-    static final int KCC = Math.max(64, Math.min(384, 8192 / CNR / 16 * 16));
-    /** Split of short convolutions over many threads: square tiles (default) or -Dkokoro.conv.split=wide (wide column blocks, thin row groups). */
+    static final int K43 = 0, K62 = 1, K64 = 2;
+    static int convKernel = convKernelKind(System.getProperty("kokoro.conv.kernel", "6x4"));
+
+    private static int convKernelKind(String name) {
+        return switch (name) {
+            case "4x3" -> K43;
+            case "6x2" -> K62;
+            case "6x4" -> K64;
+            default -> throw new IllegalArgumentException("kokoro.conv.kernel: " + name + " (want 6x4, 4x3 or 6x2)");
+        };
+    }
+
+    /** Picks the conv path's micro-kernel at run time ("6x4", "4x3", "6x2"; benchmarks compare them in one JVM). */
+    public static void setConvKernel(String name) { convKernel = convKernelKind(name); }
+    /** Rows × columns of C per micro-kernel call for a conv kernel kind. */
+    static int convMr(int kind) { return kind == K43 ? 4 : 6; }
+    static int convNr(int kind) { return kind == K43 ? 3 * V : kind == K62 ? NR : 4 * V; }
+    /** k block of the convolution path: one packed B panel (kcc·nr floats) stays within a 32 KB L1. */
+    static int convKc(int nr) { return Math.max(64, Math.min(384, 8192 / nr / 16 * 16)); }
     /** Thread count f32Conv plans its split for; 0 = Parallel.threads() (tests set it to reach the many-thread splits). */
     static int planThreads = 0;
+    /** Split of short convolutions over many threads: square tiles (default) or -Dkokoro.conv.split=wide (wide column blocks, thin row groups). */
     static final boolean SQUARE_TILES = !"wide".equals(System.getProperty("kokoro.conv.split"));
 
     /**
@@ -151,67 +171,59 @@ public final class Gemm {
     static void f32Conv(int m, int n, int k, float[] a, int ao, int lda, float[] b, int[] rowStart, int[] shift, int len,
                         float[] bias, float[] c, int co, int ldc, int maxColumns, boolean accumulate) {
         if (m <= 0 || n <= 0) return;
-        int mPanels = ceil(m, CMR), kBlocks = ceil(k, KCC);
-        float[] ap = new float[mPanels * CMR * k];
-        // k block starting at p0 holds its panels at p0·mPanels·CMR + q·CMR·kc
-        Parallel.forRange(mPanels * kBlocks, (long) CMR * KCC, (lo, hi) -> {
+        final int kind = convKernel, cmr = convMr(kind), cnr = convNr(kind), kcc = convKc(cnr);
+        int mPanels = ceil(m, cmr), kBlocks = ceil(k, kcc);
+        float[] ap = new float[mPanels * cmr * k];
+        // k block starting at p0 holds its panels at p0·mPanels·cmr + q·cmr·kc
+        Parallel.forRange(mPanels * kBlocks, (long) cmr * kcc, (lo, hi) -> {
             for (int u = lo; u < hi; u++) {
-                int q = u % mPanels, p0 = (u / mPanels) * KCC, kc = Math.min(KCC, k - p0);
-                packAConv(a, ao, lda, m, p0, kc, q, ap, p0 * mPanels * CMR + q * CMR * kc);
+                int q = u % mPanels, p0 = (u / mPanels) * kcc, kc = Math.min(kcc, k - p0);
+                packAConv(a, ao, lda, m, p0, kc, q, cmr, ap, p0 * mPanels * cmr + q * cmr * kc);
             }
         });
-        int threads = planThreads > 0 ? planThreads : Parallel.threads();
-        int panels = Math.max(2, Math.min(8, n / (4 * threads * CNR)));
-        boolean few = ceil(n, panels * CNR) < threads;
-        int rowTarget;
-        if (few && SQUARE_TILES) {
-            // columns too few to feed the threads (short signals, many channels, many threads): about
-            // 4·threads tiles of C as square as the panels allow, since a task packs B for its tile's
-            // columns and streams A for its tile's rows (tall narrow tiles repack all of B for few rows)
-            double side = Math.sqrt((double) m * n / (4.0 * threads));
-            panels = Math.max(1, Math.min(8, Math.min(ceil(n, CNR), (int) Math.round(side / CNR))));
-            panels = Math.max(1, Math.min(panels, maxColumns / CNR));
-            rowTarget = Math.max(1, ceil(4 * threads, ceil(n, panels * CNR)));
-        } else {
-            // few columns: wide blocks, so that A streams through fewer times, and rows of C split below
-            if (few) panels = Math.min(8, ceil(n, CNR));
-            panels = Math.max(1, Math.min(panels, maxColumns / CNR));
-            rowTarget = Math.max(1, ceil(4 * threads, ceil(n, panels * CNR)));
-        }
-        int tc = panels * CNR, blocks = ceil(n, tc);
-        // few column blocks (short signals, many channels): rows of C are split too, each task packing its own B panels
-        int perGroup = ceil(mPanels, Math.min(mPanels, rowTarget)), rowGroups = ceil(mPanels, perGroup);
-        Parallel.forEachItem(blocks * rowGroups, 2L * Math.min(m, perGroup * CMR) * k * tc, (lo, hi) -> {
+        int[] plan = plan(m, n, cmr, cnr, maxColumns);
+        int tc = plan[0], blocks = plan[1], perGroup = plan[2], rowGroups = plan[3];
+        Parallel.forEachItem(blocks * rowGroups, 2L * Math.min(m, perGroup * cmr) * k * tc, (lo, hi) -> {
             Scratch sc = Scratch.acquire();
             try {
-                float[] bp = sc.b(KCC * CNR), edge = sc.edge(CMR * CNR);
+                float[] bp = sc.b(kcc * cnr), edge = sc.edge(cmr * cnr);
                 for (int task = lo; task < hi; task++) {
                     int blk = task / rowGroups, pmLo = (task % rowGroups) * perGroup, pmHi = Math.min(mPanels, pmLo + perGroup);
-                    int j0 = blk * tc, nc = Math.min(tc, n - j0);
-                    for (int p0 = 0; p0 < k; p0 += KCC) {
-                        int kc = Math.min(KCC, k - p0), aBase = p0 * mPanels * CMR;
+                    int j0 = blk * tc, nc = Math.min(tc, n - j0), iLo = pmLo * cmr, iHi = Math.min(m, pmHi * cmr);
+                    // the 6 × 4V kernel only adds into C: C starts as bias or zero (or keeps its values and gets bias added)
+                    if (kind == K64) initRows(c, co, ldc, iLo, iHi, j0, nc, bias, accumulate);
+                    for (int p0 = 0; p0 < k; p0 += kcc) {
+                        int kc = Math.min(kcc, k - p0), aBase = p0 * mPanels * cmr;
                         boolean add = accumulate || p0 > 0;
-                        for (int jj = 0; jj < nc; jj += CNR) {
-                            int cols = Math.min(CNR, nc - jj);
-                            packShifted(b, rowStart, shift, len, p0, kc, j0 + jj, cols, bp);
+                        for (int jj = 0; jj < nc; jj += cnr) {
+                            int cols = Math.min(cnr, nc - jj);
+                            packShifted(b, rowStart, shift, len, p0, kc, j0 + jj, cols, cnr, bp);
                             for (int pm = pmLo; pm < pmHi; pm++) {
-                                int ii = pm * CMR, rows = Math.min(CMR, m - ii), aOff = aBase + pm * CMR * kc;
-                                if (rows == CMR && cols == CNR) {
-                                    if (CONV_4X3) kernel43(kc, ap, aOff, bp, c, co + ii * ldc + j0 + jj, ldc, add);
-                                    else kernel(kc, ap, aOff, bp, 0, NR, c, co + ii * ldc + j0 + jj, ldc, add);
+                                int ii = pm * cmr, rows = Math.min(cmr, m - ii), aOff = aBase + pm * cmr * kc;
+                                if (rows == cmr && cols == cnr) {
+                                    int ci = co + ii * ldc + j0 + jj;
+                                    switch (kind) {
+                                        case K64 -> kernel64(kc, ap, aOff, bp, c, ci, ldc);
+                                        case K43 -> kernel43(kc, ap, aOff, bp, c, ci, ldc, add);
+                                        default -> kernel(kc, ap, aOff, bp, 0, NR, c, ci, ldc, add);
+                                    }
                                 } else {
-                                    if (CONV_4X3) kernel43(kc, ap, aOff, bp, edge, 0, CNR, false);
-                                    else kernel(kc, ap, aOff, bp, 0, NR, edge, 0, NR, false);
+                                    switch (kind) {
+                                        case K64 -> { java.util.Arrays.fill(edge, 0, cmr * cnr, 0f); kernel64(kc, ap, aOff, bp, edge, 0, cnr); }
+                                        case K43 -> kernel43(kc, ap, aOff, bp, edge, 0, cnr, false);
+                                        default -> kernel(kc, ap, aOff, bp, 0, NR, edge, 0, NR, false);
+                                    }
+                                    boolean addEdge = add || kind == K64;
                                     for (int r = 0; r < rows; r++) {
                                         int ci = co + (ii + r) * ldc + j0 + jj;
-                                        for (int j = 0; j < cols; j++) c[ci + j] = add ? c[ci + j] + edge[r * CNR + j] : edge[r * CNR + j];
+                                        for (int j = 0; j < cols; j++) c[ci + j] = addEdge ? c[ci + j] + edge[r * cnr + j] : edge[r * cnr + j];
                                     }
                                 }
                             }
                         }
                     }
-                    if (bias != null)
-                        for (int i = pmLo * CMR, iEnd = Math.min(m, pmHi * CMR); i < iEnd; i++) {
+                    if (bias != null && kind != K64)
+                        for (int i = iLo; i < iHi; i++) {
                             int ci = co + i * ldc + j0, j = 0;
                             FloatVector bv = FloatVector.broadcast(S, bias[i]);
                             for (; j + V <= nc; j += V) FloatVector.fromArray(S, c, ci + j).add(bv).intoArray(c, ci + j);
@@ -224,29 +236,257 @@ public final class Gemm {
         });
     }
 
-    /** Panel of A rows q·CMR.. (zero past m), k range [p0, p0 + kc), laid out [kc][CMR] at base. */
-    private static void packAConv(float[] a, int ao, int lda, int m, int p0, int kc, int q, float[] ap, int base) {
-        int i0 = q * CMR, rows = Math.min(CMR, m - i0);
-        for (int r = 0; r < CMR; r++) {
-            if (r < rows) {
-                int src = ao + (i0 + r) * lda + p0;
-                for (int p = 0; p < kc; p++) ap[base + p * CMR + r] = a[src + p];
+    /** Width of a packed channel strip: 4V output columns plus the kernel's reach (dilation·(K−1)) must fit. */
+    static final int STRIP = 128;
+    /**
+     * Channels per k block of {@link #f32ConvStrips} (their strips, cb·STRIP floats, 16–32 KB, stay in L1;
+     * each visit of C runs cb·K steps): ConvBench on one Zen 4 core, 64 channels were 2–10% faster than 32
+     * at K 3 and 7, 5% slower at K 11 (its W panel, 6·64·11 floats, then competes with the strips for L1).
+     */
+    static int stripChannels(int k) { return k <= 7 ? 64 : 32; }
+    /** Off (tests, or -Dkokoro.conv.strips=false): the 6 × 4V kernel runs in {@link #f32Conv} over packed rows. */
+    static boolean stripPath = !"false".equals(System.getProperty("kokoro.conv.strips"));
+
+    /**
+     * Whether {@link #f32ConvStrips} takes a stride-1 conv of m output channels, kernel k and dilation d under
+     * the current kernel kind. Only up to {@link #STRIP_MAX_M} output channels: there a B panel serves few
+     * rows, so its copy counts (ConvBench, one Zen 4 core: 3–9% faster at 128/256 channels, 25% for
+     * conv_post's 22); with the decoder's 512–1024 the copy is spread over many rows and the strips' shorter
+     * k blocks (32 channels × K steps per visit of C) made them 10–15% slower than packed rows.
+     */
+    static boolean stripsFit(int m, int k, int dilation) {
+        return stripPath && convKernel == K64 && m <= STRIP_MAX_M && 4 * V + (long) dilation * (k - 1) <= STRIP;
+    }
+
+    static final int STRIP_MAX_M = 384;
+
+    /**
+     * A stride-1 convolution {@code C[m × n] = W[m, cl·K] · B (+ bias)} with B[c·K + kk][j] = L[c][j + kk·d − padding]
+     * (zero outside [0, len)), L's channel c at b[lo + c·len]: as {@link #f32Conv} with the 6 × 4V kernel, but B
+     * is not packed row by row: per block of {@link #stripChannels} channels and 4V output columns, each channel's
+     * window of {@link #STRIP} samples is copied once and the K taps read it at offsets kk·d (a K-fold smaller
+     * copy: the taps of one channel share all but their first few samples). W is packed in the matching
+     * order, tap-major within each channel block. Caller checks {@link #stripsFit}.
+     */
+    static void f32ConvStrips(int m, int n, int cl, int k, int dilation, int padding, float[] a, int ao, int lda,
+                              float[] b, int lo, int len, float[] bias, float[] c, int co, int ldc, int maxColumns, boolean accumulate) {
+        if (m <= 0 || n <= 0) return;
+        final int cmr = 6, cnr = 4 * V;
+        final int cbs = stripChannels(k);
+        int mPanels = ceil(m, cmr), cBlocks = ceil(cl, cbs), depth = cl * k;
+        float[] ap = new float[mPanels * cmr * depth];
+        // channel block c0 holds its panels at c0·k·mPanels·cmr + q·cmr·(cb·k), steps ordered (kk, channel)
+        Parallel.forRange(mPanels * cBlocks, (long) cmr * cbs * k, (lo0, hi0) -> {
+            for (int u = lo0; u < hi0; u++) {
+                int q = u % mPanels, c0 = (u / mPanels) * cbs, cb = Math.min(cbs, cl - c0);
+                packAStrips(a, ao, lda, m, k, c0, cb, q, ap, c0 * k * mPanels * cmr + q * cmr * cb * k);
+            }
+        });
+        int[] plan = plan(m, n, cmr, cnr, maxColumns);
+        int tc = plan[0], blocks = plan[1], perGroup = plan[2], rowGroups = plan[3];
+        Parallel.forEachItem(blocks * rowGroups, 2L * Math.min(m, perGroup * cmr) * depth * tc, (lo1, hi1) -> {
+            Scratch sc = Scratch.acquire();
+            try {
+                float[] strip = sc.b(cbs * STRIP), edge = sc.edge(cmr * cnr);
+                for (int task = lo1; task < hi1; task++) {
+                    int blk = task / rowGroups, pmLo = (task % rowGroups) * perGroup, pmHi = Math.min(mPanels, pmLo + perGroup);
+                    int j0 = blk * tc, nc = Math.min(tc, n - j0), iLo = pmLo * cmr, iHi = Math.min(m, pmHi * cmr);
+                    initRows(c, co, ldc, iLo, iHi, j0, nc, bias, accumulate);
+                    for (int c0 = 0; c0 < cl; c0 += cbs) {
+                        int cb = Math.min(cbs, cl - c0), aBase = c0 * k * mPanels * cmr;
+                        for (int jj = 0; jj < nc; jj += cnr) {
+                            int cols = Math.min(cnr, nc - jj);
+                            packStrips(b, lo, len, c0, cb, j0 + jj - padding, strip);
+                            for (int pm = pmLo; pm < pmHi; pm++) {
+                                int ii = pm * cmr, rows = Math.min(cmr, m - ii), aOff = aBase + pm * cmr * cb * k;
+                                if (rows == cmr && cols == cnr) {
+                                    kernelStrips(k, cb, dilation, ap, aOff, strip, c, co + ii * ldc + j0 + jj, ldc);
+                                } else {
+                                    java.util.Arrays.fill(edge, 0, cmr * cnr, 0f);
+                                    kernelStrips(k, cb, dilation, ap, aOff, strip, edge, 0, cnr);
+                                    for (int r = 0; r < rows; r++) {
+                                        int ci = co + (ii + r) * ldc + j0 + jj;
+                                        for (int j = 0; j < cols; j++) c[ci + j] += edge[r * cnr + j];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            } finally {
+                sc.release();
+            }
+        });
+    }
+
+    /**
+     * How f32Conv splits C over the threads: {tc (columns per block), blocks, perGroup (row panels per
+     * task), rowGroups}.
+     */
+    private static int[] plan(int m, int n, int cmr, int cnr, int maxColumns) {
+        int mPanels = ceil(m, cmr);
+        int threads = planThreads > 0 ? planThreads : Parallel.threads();
+        int panels = Math.max(2, Math.min(8, n / (4 * threads * cnr)));
+        boolean few = ceil(n, panels * cnr) < threads;
+        int rowTarget;
+        if (few && SQUARE_TILES) {
+            // columns too few to feed the threads (short signals, many channels, many threads): about
+            // 4·threads tiles of C as square as the panels allow, since a task packs B for its tile's
+            // columns and streams A for its tile's rows (tall narrow tiles repack all of B for few rows)
+            double side = Math.sqrt((double) m * n / (4.0 * threads));
+            panels = Math.max(1, Math.min(8, Math.min(ceil(n, cnr), (int) Math.round(side / cnr))));
+            panels = Math.max(1, Math.min(panels, maxColumns / cnr));
+            rowTarget = Math.max(1, ceil(4 * threads, ceil(n, panels * cnr)));
+        } else {
+            // few columns: wide blocks, so that A streams through fewer times, and rows of C split below
+            if (few) panels = Math.min(8, ceil(n, cnr));
+            panels = Math.max(1, Math.min(panels, maxColumns / cnr));
+            rowTarget = Math.max(1, ceil(4 * threads, ceil(n, panels * cnr)));
+        }
+        int tc = panels * cnr, blocks = ceil(n, tc);
+        // few column blocks (short signals, many channels): rows of C are split too, each task packing its own B panels
+        int perGroup = ceil(mPanels, Math.min(mPanels, rowTarget)), rowGroups = ceil(mPanels, perGroup);
+        return new int[]{tc, blocks, perGroup, rowGroups};
+    }
+
+    /** Panel q of W (rows q·6.., zero past m) for channels [c0, c0 + cb): ap[base + (kk·cb + cc)·6 + r] = W[i0 + r][(c0 + cc)·k + kk]. */
+    private static void packAStrips(float[] a, int ao, int lda, int m, int k, int c0, int cb, int q, float[] ap, int base) {
+        int i0 = q * 6, rows = Math.min(6, m - i0);
+        for (int r = 0; r < 6; r++) {
+            int src = ao + (i0 + r) * lda + c0 * k;
+            for (int cc = 0; cc < cb; cc++)
+                for (int kk = 0; kk < k; kk++)
+                    ap[base + (kk * cb + cc) * 6 + r] = r < rows ? a[src + cc * k + kk] : 0f;
+        }
+    }
+
+    /** strip[cc·STRIP + x] = L[c0 + cc][s + x] for x < STRIP, zero outside [0, len). */
+    private static void packStrips(float[] b, int lo, int len, int c0, int cb, int s, float[] strip) {
+        for (int cc = 0; cc < cb; cc++) {
+            int src = lo + (c0 + cc) * len + s, dst = cc * STRIP;
+            if (s >= 0 && s + STRIP <= len) {
+                for (int x = 0; x < STRIP; x += V) FloatVector.fromArray(S, b, src + x).intoArray(strip, dst + x);
             } else {
-                for (int p = 0; p < kc; p++) ap[base + p * CMR + r] = 0f;
+                for (int x = 0; x < STRIP; x++) strip[dst + x] = s + x >= 0 && s + x < len ? b[src + x] : 0f;
             }
         }
     }
 
-    /** bp[p·CNR + x] = B[p0 + p][j + x] of {@link #f32Conv}'s shifted rows, zero outside the signal and past cols. */
-    private static void packShifted(float[] b, int[] rowStart, int[] shift, int len, int p0, int kc, int j, int cols, float[] bp) {
-        for (int p = 0; p < kc; p++) {
-            int s0 = shift[p0 + p] + j, src = rowStart[p0 + p] + s0, dst = p * CNR;
-            if (cols == CNR && s0 >= 0 && s0 + CNR <= len) {
-                for (int x = 0; x < CNR; x += V) FloatVector.fromArray(S, b, src + x).intoArray(bp, dst + x);
-            } else {
-                for (int x = 0; x < CNR; x++) bp[dst + x] = x < cols && s0 + x >= 0 && s0 + x < len ? b[src + x] : 0f;
+    /**
+     * C[6 × 4V] += packed W panel (steps (kk, cc), 6 rows each) · B, B's row (cc, kk) read from the channel
+     * strips at cc·STRIP + kk·d: per tap a loop over the block's channels whose B index is a constant
+     * multiple of the counter, so C2 hoists its range checks.
+     */
+    private static void kernelStrips(int k, int cb, int d, float[] ap, int aOff, float[] bp, float[] c, int ci, int ldc) {
+        int r1 = ci + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc;
+        FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V), c02 = FloatVector.fromArray(S, c, ci + 2 * V), c03 = FloatVector.fromArray(S, c, ci + 3 * V);
+        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V), c12 = FloatVector.fromArray(S, c, r1 + 2 * V), c13 = FloatVector.fromArray(S, c, r1 + 3 * V);
+        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + V), c22 = FloatVector.fromArray(S, c, r2 + 2 * V), c23 = FloatVector.fromArray(S, c, r2 + 3 * V);
+        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + V), c32 = FloatVector.fromArray(S, c, r3 + 2 * V), c33 = FloatVector.fromArray(S, c, r3 + 3 * V);
+        FloatVector c40 = FloatVector.fromArray(S, c, r4), c41 = FloatVector.fromArray(S, c, r4 + V), c42 = FloatVector.fromArray(S, c, r4 + 2 * V), c43 = FloatVector.fromArray(S, c, r4 + 3 * V);
+        FloatVector c50 = FloatVector.fromArray(S, c, r5), c51 = FloatVector.fromArray(S, c, r5 + V), c52 = FloatVector.fromArray(S, c, r5 + 2 * V), c53 = FloatVector.fromArray(S, c, r5 + 3 * V);
+        for (int t = 0; t < k; t++) {
+            int bo = t * d, ao = aOff + t * cb * 6;
+            for (int q = 0; q < cb; q++) {
+                int ai = ao + q * 6, bi = bo + q * STRIP;
+                FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + V);
+                FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * V), b3 = FloatVector.fromArray(S, bp, bi + 3 * V);
+                FloatVector x = FloatVector.broadcast(S, ap[ai]);
+                c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+                x = FloatVector.broadcast(S, ap[ai + 1]);
+                c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+                x = FloatVector.broadcast(S, ap[ai + 2]);
+                c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+                x = FloatVector.broadcast(S, ap[ai + 3]);
+                c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+                x = FloatVector.broadcast(S, ap[ai + 4]);
+                c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
+                x = FloatVector.broadcast(S, ap[ai + 5]);
+                c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
             }
         }
+        c00.intoArray(c, ci); c01.intoArray(c, ci + V); c02.intoArray(c, ci + 2 * V); c03.intoArray(c, ci + 3 * V);
+        c10.intoArray(c, r1); c11.intoArray(c, r1 + V); c12.intoArray(c, r1 + 2 * V); c13.intoArray(c, r1 + 3 * V);
+        c20.intoArray(c, r2); c21.intoArray(c, r2 + V); c22.intoArray(c, r2 + 2 * V); c23.intoArray(c, r2 + 3 * V);
+        c30.intoArray(c, r3); c31.intoArray(c, r3 + V); c32.intoArray(c, r3 + 2 * V); c33.intoArray(c, r3 + 3 * V);
+        c40.intoArray(c, r4); c41.intoArray(c, r4 + V); c42.intoArray(c, r4 + 2 * V); c43.intoArray(c, r4 + 3 * V);
+        c50.intoArray(c, r5); c51.intoArray(c, r5 + V); c52.intoArray(c, r5 + 2 * V); c53.intoArray(c, r5 + 3 * V);
+    }
+
+    /** Rows [iLo, iHi) × columns [j0, j0 + nc) of C: set to bias[i] (or 0), or with accumulate add bias[i] (if any). */
+    private static void initRows(float[] c, int co, int ldc, int iLo, int iHi, int j0, int nc, float[] bias, boolean accumulate) {
+        if (accumulate && bias == null) return;
+        for (int i = iLo; i < iHi; i++) {
+            int ci = co + i * ldc + j0, j = 0;
+            float v = bias == null ? 0f : bias[i];
+            if (!accumulate) { java.util.Arrays.fill(c, ci, ci + nc, v); continue; }
+            FloatVector bv = FloatVector.broadcast(S, v);
+            for (; j + V <= nc; j += V) FloatVector.fromArray(S, c, ci + j).add(bv).intoArray(c, ci + j);
+            for (; j < nc; j++) c[ci + j] += v;
+        }
+    }
+
+    /** Panel of A rows q·cmr.. (zero past m), k range [p0, p0 + kc), laid out [kc][cmr] at base. */
+    private static void packAConv(float[] a, int ao, int lda, int m, int p0, int kc, int q, int cmr, float[] ap, int base) {
+        int i0 = q * cmr, rows = Math.min(cmr, m - i0);
+        for (int r = 0; r < cmr; r++) {
+            if (r < rows) {
+                int src = ao + (i0 + r) * lda + p0;
+                for (int p = 0; p < kc; p++) ap[base + p * cmr + r] = a[src + p];
+            } else {
+                for (int p = 0; p < kc; p++) ap[base + p * cmr + r] = 0f;
+            }
+        }
+    }
+
+    /** bp[p·cnr + x] = B[p0 + p][j + x] of {@link #f32Conv}'s shifted rows, zero outside the signal and past cols. */
+    private static void packShifted(float[] b, int[] rowStart, int[] shift, int len, int p0, int kc, int j, int cols, int cnr, float[] bp) {
+        for (int p = 0; p < kc; p++) {
+            int s0 = shift[p0 + p] + j, src = rowStart[p0 + p] + s0, dst = p * cnr;
+            if (cols == cnr && s0 >= 0 && s0 + cnr <= len) {
+                for (int x = 0; x < cnr; x += V) FloatVector.fromArray(S, b, src + x).intoArray(bp, dst + x);
+            } else {
+                for (int x = 0; x < cnr; x++) bp[dst + x] = x < cols && s0 + x >= 0 && s0 + x < len ? b[src + x] : 0f;
+            }
+        }
+    }
+
+    /**
+     * C[6 × 4V] += packed A panel (6 rows) · packed B panel (4V columns) over kc steps. B's row p starts
+     * at p·4V, a power of two times p, which C2's range-check elimination recognises (p·3V, compiled as
+     * (p·3)·V, was not).
+     */
+    private static void kernel64(int kc, float[] ap, int aOff, float[] bp, float[] c, int ci, int ldc) {
+        int r1 = ci + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc;
+        FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V), c02 = FloatVector.fromArray(S, c, ci + 2 * V), c03 = FloatVector.fromArray(S, c, ci + 3 * V);
+        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V), c12 = FloatVector.fromArray(S, c, r1 + 2 * V), c13 = FloatVector.fromArray(S, c, r1 + 3 * V);
+        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + V), c22 = FloatVector.fromArray(S, c, r2 + 2 * V), c23 = FloatVector.fromArray(S, c, r2 + 3 * V);
+        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + V), c32 = FloatVector.fromArray(S, c, r3 + 2 * V), c33 = FloatVector.fromArray(S, c, r3 + 3 * V);
+        FloatVector c40 = FloatVector.fromArray(S, c, r4), c41 = FloatVector.fromArray(S, c, r4 + V), c42 = FloatVector.fromArray(S, c, r4 + 2 * V), c43 = FloatVector.fromArray(S, c, r4 + 3 * V);
+        FloatVector c50 = FloatVector.fromArray(S, c, r5), c51 = FloatVector.fromArray(S, c, r5 + V), c52 = FloatVector.fromArray(S, c, r5 + 2 * V), c53 = FloatVector.fromArray(S, c, r5 + 3 * V);
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p * 6, bi = p * (4 * V);
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + V);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * V), b3 = FloatVector.fromArray(S, bp, bi + 3 * V);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+            x = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
+            x = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
+        }
+        c00.intoArray(c, ci); c01.intoArray(c, ci + V); c02.intoArray(c, ci + 2 * V); c03.intoArray(c, ci + 3 * V);
+        c10.intoArray(c, r1); c11.intoArray(c, r1 + V); c12.intoArray(c, r1 + 2 * V); c13.intoArray(c, r1 + 3 * V);
+        c20.intoArray(c, r2); c21.intoArray(c, r2 + V); c22.intoArray(c, r2 + 2 * V); c23.intoArray(c, r2 + 3 * V);
+        c30.intoArray(c, r3); c31.intoArray(c, r3 + V); c32.intoArray(c, r3 + 2 * V); c33.intoArray(c, r3 + 3 * V);
+        c40.intoArray(c, r4); c41.intoArray(c, r4 + V); c42.intoArray(c, r4 + 2 * V); c43.intoArray(c, r4 + 3 * V);
+        c50.intoArray(c, r5); c51.intoArray(c, r5 + V); c52.intoArray(c, r5 + 2 * V); c53.intoArray(c, r5 + 3 * V);
     }
 
     /** C[4 × 3V] (+)= packed A panel (4 rows) · packed B panel (3V columns) over kc steps. */
