@@ -51,11 +51,12 @@ class CudaUploadTest {
             java.util.Arrays.fill(host, Float.NaN);
         }
         long syncs = Cuda.context().counters().get("syncs") - syncs0;
-        assertTrue(syncs <= 4, count + " staged uploads took " + syncs + " syncs (one per ring wrap expected)");
         for (int u = 0; u < count; u++) {
             float[] y = outs[u].download();
             outs[u].close();
             for (int i = 0; i < n; i += 997) assertEquals(2 * (u + i * 1e-3f), y[i], 0f, "upload " + u + " element " + i);
         }
+        if (!CudaContext.DEBUG_SYNC)   // -Dkokoro.cuda.sync adds one per launch
+            assertTrue(syncs <= 4, count + " staged uploads took " + syncs + " syncs (one per ring wrap expected)");
     }
 }
