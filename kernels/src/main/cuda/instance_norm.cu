@@ -120,3 +120,84 @@ extern "C" __global__ void instnorm_param_grads(const float *rowG, const float *
     if (dnb) dnb[idx] = (float)ab;
   }
 }
+
+// Row-in-shared-memory variants for long rows (Kokoro's generator: T 5120 and 30720; up to ~56k samples): one
+// block per row copies it once into shared memory (dynamic, 4·T bytes), so the forward reads x from device memory
+// once instead of three times, and the backward reads x once and g twice instead of x four times and g twice. The
+// statistics are the same exact two-pass double sums, taken from shared memory; same math and outputs as
+// instnorm_fwd / instnorm_bwd.
+__device__ __forceinline__ void load_row_smem(const float *__restrict__ r, float *xs, int T) {
+#pragma unroll 8
+  for (int j = threadIdx.x; j < T; j += blockDim.x) xs[j] = r[j];
+  __syncthreads();
+}
+
+__device__ __forceinline__ void row_stats_smem(const float *xs, int T, float eps, double *sh, double &m, double &rs) {
+  double s = 0;
+  for (int j = threadIdx.x; j < T; j += blockDim.x) s += xs[j];
+  m = block_sum_d(s, sh) / T;
+  double q = 0;
+  for (int j = threadIdx.x; j < T; j += blockDim.x) { const double d = xs[j] - m; q += d * d; }
+  rs = 1.0 / sqrt(block_sum_d(q, sh) / T + (double)eps);
+}
+
+extern "C" __global__ void instnorm_fwd_smem(const float *__restrict__ x, const float *gamma, const float *beta, const float *w,
+                                             const float *nb, const float *alpha, float *pre, float *out, float *mean, float *rstd,
+                                             int R, int C, int T, int ada, float eps) {
+  extern __shared__ float xs[];
+  __shared__ double sh[32];
+  for (int row = blockIdx.x; row < R; row += gridDim.x) {
+    __syncthreads();  // the previous row's readers of xs are done
+    load_row_smem(x + (size_t)row * T, xs, T);
+    double m, rs;
+    row_stats_smem(xs, T, eps, sh, m, rs);
+    float a, sft;
+    row_affine(row, C, ada, gamma, beta, w, nb, a, sft);
+    const float mf = (float)m, k = (float)(rs * a);
+    float *orow = out + (size_t)row * T;
+    if (alpha) {
+      const float al = alpha[row % C], inv = 1.f / al;
+      float *prow = pre ? pre + (size_t)row * T : nullptr;
+      for (int j = threadIdx.x; j < T; j += blockDim.x) {
+        const float v = (xs[j] - mf) * k + sft, sn = sinf(al * v);
+        if (prow) prow[j] = v;
+        orow[j] = v + sn * sn * inv;
+      }
+    } else {
+      for (int j = threadIdx.x; j < T; j += blockDim.x) orow[j] = (xs[j] - mf) * k + sft;
+    }
+    if (threadIdx.x == 0) { mean[row] = mf; rstd[row] = (float)rs; }
+  }
+}
+
+extern "C" __global__ void instnorm_bwd_smem(const float *__restrict__ x, const float *__restrict__ g, const float *gamma,
+                                             const float *beta, const float *w, const float *nb, float *dx, float *rowG,
+                                             float *rowGX, int R, int C, int T, int ada, float eps) {
+  extern __shared__ float xs[];
+  __shared__ double sh[32];
+  for (int row = blockIdx.x; row < R; row += gridDim.x) {
+    __syncthreads();
+    load_row_smem(x + (size_t)row * T, xs, T);
+    const float *gr = g + (size_t)row * T;
+    double m, rs;
+    row_stats_smem(xs, T, eps, sh, m, rs);
+    double sg = 0, sgx = 0;
+#pragma unroll 4
+    for (int j = threadIdx.x; j < T; j += blockDim.x) {
+      const double gv = gr[j];
+      sg += gv;
+      sgx += gv * ((xs[j] - m) * rs);
+    }
+    sg = block_sum_d(sg, sh);
+    sgx = block_sum_d(sgx, sh);
+    if (dx) {
+      float a, sft;
+      row_affine(row, C, ada, gamma, beta, w, nb, a, sft);
+      const double k = (double)a * rs, mg = sg / T, mgx = sgx / T;
+      float *dr = dx + (size_t)row * T;
+#pragma unroll 4
+      for (int j = threadIdx.x; j < T; j += blockDim.x) dr[j] = (float)(k * (gr[j] - mg - (xs[j] - m) * rs * mgx));
+    }
+    if (threadIdx.x == 0) { rowG[row] = (float)sg; rowGX[row] = (float)sgx; }
+  }
+}

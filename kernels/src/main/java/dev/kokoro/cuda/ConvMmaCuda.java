@@ -1,8 +1,5 @@
 package dev.kokoro.cuda;
 
-import jcuda.driver.CUfunction;
-import jcuda.driver.CUfunction_attribute;
-import jcuda.driver.JCudaDriver;
 
 /**
  * Version 4 of Conv1dCuda's gather and scatter (conv_mma.cu): implicit GEMM on mma.sync TF32 with a 3-stage
@@ -17,7 +14,6 @@ final class ConvMmaCuda {
     private static final int BM = 128, BN = 128, BK = 32, STAGES = 3;
     /** stages × (A tile 128 × (32 + 4) + B tile 32 × (128 + 8)) floats. */
     static final int SMEM_BYTES = STAGES * (BM * (BK + 4) + BK * (BN + 8)) * 4;
-    private static final java.util.Set<String> SMEM_SET = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Warp layout of the block tile: "w8" (default) 8 warps of 64×32, "w4" 4 warps of 64×64 ({@code -Dkokoro.cuda.conv.mma=w4}). */
     static volatile String variant = System.getProperty("kokoro.cuda.conv.mma", "w8");
@@ -89,11 +85,5 @@ final class ConvMmaCuda {
 
     private static int roundUp(int x, int m) { return (x + m - 1) / m * m; }
 
-    private static void allowSmem(CudaContext c, String fn) {
-        if (SMEM_SET.contains(fn)) return;
-        CUfunction f = c.function("conv_mma", fn);
-        CudaContext.check("cuFuncSetAttribute(conv_mma/" + fn + ", MAX_DYNAMIC_SHARED_SIZE_BYTES, " + SMEM_BYTES + ")",
-                () -> JCudaDriver.cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, SMEM_BYTES));
-        SMEM_SET.add(fn);
-    }
+    private static void allowSmem(CudaContext c, String fn) { c.allowDynamicSmem("conv_mma", fn, SMEM_BYTES); }
 }

@@ -132,6 +132,18 @@ public final class CudaContext {
         return java.util.Arrays.copyOf(b, b.length + 1);  // NUL-terminated for the driver
     }
 
+    private final Map<String, Integer> smemAllowed = new HashMap<>();
+
+    /** Lets kernel {@code fn} of {@code module} use up to {@code bytes} of dynamic shared memory (above 48 KB needs this). */
+    public synchronized void allowDynamicSmem(String module, String fn, int bytes) {
+        String key = module + "/" + fn;
+        if (smemAllowed.getOrDefault(key, -1) >= bytes) return;
+        CUfunction f = function(module, fn);
+        check("cuFuncSetAttribute(" + key + ", MAX_DYNAMIC_SHARED_SIZE_BYTES, " + bytes + ")",
+                () -> cuFuncSetAttribute(f, jcuda.driver.CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes));
+        smemAllowed.put(key, bytes);
+    }
+
     /** What module {@code module} was loaded from ("cubin sm_90" or "PTX sm_xx"), or null before its first kernel. */
     public synchronized String imageOf(String module) { return images.get(module); }
 

@@ -77,7 +77,7 @@ public final class InstanceNormCuda {
                               int[] s, boolean ada, float eps) {
         int r = s[0] * s[1];
         CudaTensor out = CudaTensor.empty(x.shape()), mean = CudaTensor.empty(s[0], s[1]), rstd = CudaTensor.empty(s[0], s[1]);
-        if (r > 0) Cuda.context().launch("instance_norm", "instnorm_fwd", Math.min(r, 65535 * 8), 1, 1, threads(s[2]), 1, 1, 0,
+        if (r > 0) launch(smem(s[2]) ? "instnorm_fwd_smem" : "instnorm_fwd", r, s[2],
                 KernelArgs.of().ptr(x).ptr(gamma).ptr(beta).ptr(w).ptr(nb).ptr(alpha).ptr(pre).ptr(out).ptr(mean).ptr(rstd).i(r).i(s[1]).i(s[2]).i(ada ? 1 : 0).f(eps));
         return new Result(out, mean, rstd, eps);
     }
@@ -93,7 +93,7 @@ public final class InstanceNormCuda {
         CudaTensor dw = needW ? CudaTensor.empty(c) : null, dnb = needNb ? CudaTensor.empty(c) : null;
         if (r == 0) return new Grads(dx, dg, db, dw, dnb);
         try (CudaTensor rowG = CudaTensor.empty(r); CudaTensor rowGX = CudaTensor.empty(r)) {
-            ctx.launch("instance_norm", "instnorm_bwd", Math.min(r, 65535 * 8), 1, 1, threads(t), 1, 1, 0,
+            launch(smem(t) ? "instnorm_bwd_smem" : "instnorm_bwd", r, t,
                     KernelArgs.of().ptr(x).ptr(dout).ptr(gamma).ptr(beta).ptr(w).ptr(nb).ptr(dx)
                             .ptr(rowG).ptr(rowGX).i(r).i(c).i(t).i(ada ? 1 : 0).f(saved.eps()));
             if (dg != null || db != null || dw != null || dnb != null)
@@ -104,6 +104,23 @@ public final class InstanceNormCuda {
     }
 
     private static int threads(int t) { return t >= 2048 ? 512 : t >= 512 ? 256 : 128; }
+
+    /**
+     * Rows from SMEM_MIN_T samples on (Kokoro's generator: 5120 and 30720) run the *_smem kernels, which copy the
+     * row once into shared memory (-Dkokoro.cuda.instnorm.smem=false: the plain kernels, which read x from device
+     * memory on every pass).
+     */
+    static volatile boolean smemRows = !"false".equals(System.getProperty("kokoro.cuda.instnorm.smem"));
+    static final int SMEM_MIN_T = 1024, SMEM_MAX_BYTES = 200 * 1024;
+
+    static boolean smem(int t) { return smemRows && t >= SMEM_MIN_T && 4L * t <= SMEM_MAX_BYTES; }
+
+    private static void launch(String fn, int rows, int t, KernelArgs args) {
+        CudaContext c = Cuda.context();
+        int bytes = fn.endsWith("_smem") ? 4 * t : 0;
+        if (bytes > 48 * 1024) c.allowDynamicSmem("instance_norm", fn, bytes);
+        c.launch("instance_norm", fn, Math.min(rows, 65535 * 8), 1, 1, bytes > 0 ? (t >= 8192 ? 1024 : 512) : threads(t), 1, 1, bytes, args);
+    }
 
     private static int[] check(String op, CudaTensor x, CudaTensor gamma, CudaTensor beta, CudaTensor w, CudaTensor nb) {
         if (x.rank() != 3) throw new IllegalArgumentException(op + ": x must be [B, C, T], got " + Arrays.toString(x.shape()));
