@@ -43,14 +43,19 @@ public final class Dispatch {
     public static Tensor run(String name, Function<Tensor[], Tensor> cpu, Object[] args, Tensor... inputs) {
         if (!OpProfile.ON) return dispatch(name, cpu, args, inputs);
         long t = OpProfile.begin();
+        String key = OpProfile.SHAPES && inputs.length > 0 && inputs[0] != null ? name + " " + java.util.Arrays.toString(inputs[0].shape()) : name;
         try {
-            return dispatch(name, cpu, args, inputs);
+            return dispatch(name, key, cpu, args, inputs);
         } finally {
-            OpProfile.end(name, t);
+            OpProfile.end(key, t);
         }
     }
 
     private static Tensor dispatch(String name, Function<Tensor[], Tensor> cpu, Object[] args, Tensor... inputs) {
+        return dispatch(name, name, cpu, args, inputs);
+    }
+
+    private static Tensor dispatch(String name, String key, Function<Tensor[], Tensor> cpu, Object[] args, Tensor... inputs) {
         Device dev = device(name, inputs);
         Backend be = Backends.require(dev);
         boolean grad = Autograd.needsGrad(inputs);
@@ -61,7 +66,7 @@ public final class Dispatch {
             try (Autograd.Scope s = Autograd.disable()) {
                 r = gk.apply(in, args);
             }
-            if (r != null) return Autograd.record(r.out(), OpProfile.ON ? timed(name + ".backward", r.backward()) : r.backward(), in);
+            if (r != null) return Autograd.record(r.out(), OpProfile.ON ? timed(key + ".backward", r.backward()) : r.backward(), in);
         }
         Backend.Kernel k = be.kernel(name);
         DeviceGrads.Rule rule = grad ? DeviceGrads.rule(name) : null;

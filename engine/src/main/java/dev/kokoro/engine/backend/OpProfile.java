@@ -15,6 +15,8 @@ public final class OpProfile {
     private OpProfile() {}
 
     public static final boolean ON = Boolean.getBoolean("kokoro.profile.ops");
+    /** -Dkokoro.profile.shapes=true: one line per op and shape of its first input. */
+    static final boolean SHAPES = Boolean.getBoolean("kokoro.profile.shapes");
     private static final Map<String, long[]> TIMES = new TreeMap<>();
     private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
 
@@ -45,7 +47,7 @@ public final class OpProfile {
             double total = TIMES.values().stream().mapToLong(c -> c[1]).sum() / 1e6;
             sb.append(String.format(Locale.ROOT, "device ops: %.1f ms in %d op names%n", total, TIMES.size()));
             TIMES.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1])).forEach(e ->
-                    sb.append(String.format(Locale.ROOT, "  %-28s %9.2f ms %7d calls %9.1f us/call%n", e.getKey(),
+                    sb.append(String.format(Locale.ROOT, "  %-40s %9.2f ms %7d calls %9.1f us/call%n", e.getKey(),
                             e.getValue()[1] / 1e6, e.getValue()[0], e.getValue()[1] / 1e3 / e.getValue()[0])));
         }
         return sb.toString();
