@@ -9,28 +9,45 @@ struct Dims6 { int v[6]; };
 
 #define GRID_LOOP(i, n) for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < (n); i += (long long)gridDim.x * blockDim.x)
 
-// storage offset of row-major element i of a view with this shape and these strides
-__device__ __forceinline__ long long at(long long i, const Dims6 &shape, const Dims6 &st) {
-  long long p = 0;
+// storage offset of row-major element i of a view with this shape and these strides; the view's nd coalesced
+// dims sit at the end of the 6 (leading ones are 1). I is the index type: 32-bit when every index fits (integer
+// division is the cost of these kernels, and a 64-bit one is several times a 32-bit one).
+template <typename I>
+__device__ __forceinline__ I at(I i, const Dims6 &shape, const Dims6 &st, int nd) {
+  if (nd <= 1) return nd == 1 ? i * (I)st.v[5] : (I)0;
+  I p = 0;
 #pragma unroll
   for (int k = 5; k >= 0; k--) {
-    int s = shape.v[k];
-    p += (long long)(i % s) * st.v[k];
+    if (k < 6 - nd) break;
+    const I s = (I)shape.v[k];
+    p += (i % s) * (I)st.v[k];
     i /= s;
   }
   return p;
 }
 
+template <typename I>
+__device__ __forceinline__ void strided_copy_t(const float *__restrict__ src, int soff, Dims6 sst, float *__restrict__ dst, int doff,
+                                               Dims6 dstst, Dims6 shape, int nd, I n) {
+  for (I i = blockIdx.x * (I)blockDim.x + threadIdx.x; i < n; i += (I)gridDim.x * blockDim.x)
+    dst[doff + at<I>(i, shape, dstst, nd)] = src[soff + at<I>(i, shape, sst, nd)];
+}
+
 extern "C" __global__ void strided_copy(const float *__restrict__ src, int soff, Dims6 sst, float *__restrict__ dst, int doff,
-                                        Dims6 dstst, Dims6 shape, long long n) {
-  GRID_LOOP(i, n) dst[doff + at(i, shape, dstst)] = src[soff + at(i, shape, sst)];
+                                        Dims6 dstst, Dims6 shape, int nd, long long n) {
+  strided_copy_t<long long>(src, soff, sst, dst, doff, dstst, shape, nd, n);
+}
+extern "C" __global__ void strided_copy32(const float *__restrict__ src, int soff, Dims6 sst, float *__restrict__ dst, int doff,
+                                          Dims6 dstst, Dims6 shape, int nd, long long n) {
+  strided_copy_t<unsigned>(src, soff, sst, dst, doff, dstst, shape, nd, (unsigned)n);
 }
 
 // out[i] = a[..] op b[..] with broadcast strides (0 along broadcast dims); out contiguous
-extern "C" __global__ void binary_op(int op, const float *__restrict__ a, int aoff, Dims6 ast, const float *__restrict__ b, int boff,
-                                     Dims6 bst, float *__restrict__ out, Dims6 shape, long long n) {
-  GRID_LOOP(i, n) {
-    float x = a[aoff + at(i, shape, ast)], y = b[boff + at(i, shape, bst)];
+template <typename I>
+__device__ __forceinline__ void binary_op_t(int op, const float *__restrict__ a, int aoff, Dims6 ast, const float *__restrict__ b,
+                                            int boff, Dims6 bst, float *__restrict__ out, Dims6 shape, int nd, I n) {
+  for (I i = blockIdx.x * (I)blockDim.x + threadIdx.x; i < n; i += (I)gridDim.x * blockDim.x) {
+    float x = a[aoff + at<I>(i, shape, ast, nd)], y = b[boff + at<I>(i, shape, bst, nd)];
     float r;
     switch (op) {
       case 0: r = x + y; break;
@@ -43,12 +60,22 @@ extern "C" __global__ void binary_op(int op, const float *__restrict__ a, int ao
   }
 }
 
+extern "C" __global__ void binary_op(int op, const float *__restrict__ a, int aoff, Dims6 ast, const float *__restrict__ b, int boff,
+                                     Dims6 bst, float *__restrict__ out, Dims6 shape, int nd, long long n) {
+  binary_op_t<long long>(op, a, aoff, ast, b, boff, bst, out, shape, nd, n);
+}
+extern "C" __global__ void binary_op32(int op, const float *__restrict__ a, int aoff, Dims6 ast, const float *__restrict__ b, int boff,
+                                       Dims6 bst, float *__restrict__ out, Dims6 shape, int nd, long long n) {
+  binary_op_t<unsigned>(op, a, aoff, ast, b, boff, bst, out, shape, nd, (unsigned)n);
+}
+
 __device__ __forceinline__ float sigm(float x) { return 1.f / (1.f + expf(-x)); }
 
-extern "C" __global__ void unary_op(int op, const float *__restrict__ x, int xoff, Dims6 xst, float *__restrict__ out, Dims6 shape,
-                                    long long n, float p0, float p1) {
-  GRID_LOOP(i, n) {
-    float v = x[xoff + at(i, shape, xst)], r;
+template <typename I>
+__device__ __forceinline__ void unary_op_t(int op, const float *__restrict__ x, int xoff, Dims6 xst, float *__restrict__ out, Dims6 shape,
+                                           int nd, I n, float p0, float p1) {
+  for (I i = blockIdx.x * (I)blockDim.x + threadIdx.x; i < n; i += (I)gridDim.x * blockDim.x) {
+    float v = x[xoff + at<I>(i, shape, xst, nd)], r;
     switch (op) {
       case 0: r = v + p0; break;                                   // add_scalar
       case 1: r = v * p0; break;                                   // mul_scalar
@@ -75,6 +102,15 @@ extern "C" __global__ void unary_op(int op, const float *__restrict__ x, int xof
     }
     out[i] = r;
   }
+}
+
+extern "C" __global__ void unary_op(int op, const float *__restrict__ x, int xoff, Dims6 xst, float *__restrict__ out, Dims6 shape,
+                                    int nd, long long n, float p0, float p1) {
+  unary_op_t<long long>(op, x, xoff, xst, out, shape, nd, n, p0, p1);
+}
+extern "C" __global__ void unary_op32(int op, const float *__restrict__ x, int xoff, Dims6 xst, float *__restrict__ out, Dims6 shape,
+                                      int nd, long long n, float p0, float p1) {
+  unary_op_t<unsigned>(op, x, xoff, xst, out, shape, nd, (unsigned)n, p0, p1);
 }
 
 // out[r] = sum of the n contiguous values of row r; one block per row

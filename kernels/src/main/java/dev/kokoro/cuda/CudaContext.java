@@ -182,9 +182,10 @@ public final class CudaContext {
 
     private long launches, syncs, uploads, downloads;
 
-    /** Kernel launches, stream synchronisations, host-to-device and device-to-host copies since the context opened. */
+    /** Kernel launches, stream synchronisations, host-to-device and device-to-host copies, cuMemAlloc calls since the context opened. */
     public synchronized Map<String, Long> counters() {
-        return Map.of("launches", launches, "syncs", syncs, "uploads", uploads, "downloads", downloads);
+        return Map.of("launches", launches, "syncs", syncs, "uploads", uploads, "downloads", downloads,
+                "driver_allocs", allocator == null ? 0L : allocator.driverAllocations());
     }
 
     /** Set -Dkokoro.cuda.sync=true to synchronise after every launch (errors then name the kernel). */

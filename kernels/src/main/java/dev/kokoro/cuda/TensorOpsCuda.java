@@ -28,6 +28,20 @@ final class TensorOpsCuda {
         return m;
     }
 
+    /** Dims of a coalesced shape that are not front padding (coalesce drops every other size-1 dim). */
+    static int rank(int[] coalescedShape) {
+        int nd = 6;
+        while (nd > 0 && coalescedShape[6 - nd] == 1) nd--;
+        return nd;
+    }
+
+    /** Whether 32-bit index arithmetic covers every element index and every storage offset of these buffers. */
+    static boolean small(long n, DeviceBuffer... buffers) {
+        if (n >= Integer.MAX_VALUE) return false;
+        for (DeviceBuffer b : buffers) if (b != null && b.bytes() / 4 >= Integer.MAX_VALUE) return false;
+        return true;
+    }
+
     /** Coalesced {shape, strides of operand 0, strides of operand 1, ...}, each padded in front to 6. */
     static int[][] coalesce(int[] shape, int[]... strides) {
         int k = strides.length, rank = shape.length, m = 0;
@@ -73,8 +87,8 @@ final class TensorOpsCuda {
             return;
         }
         int[][] c = coalesce(shape, sst, dstSt);
-        Cuda.context().launch1d(M, "strided_copy", n,
-                KernelArgs.of().ptr(src).i(soff).ints(c[1]).ptr(dst).i(doff).ints(c[2]).ints(c[0]).l(n));
+        Cuda.context().launch1d(M, small(n, src, dst) ? "strided_copy32" : "strided_copy", n,
+                KernelArgs.of().ptr(src).i(soff).ints(c[1]).ptr(dst).i(doff).ints(c[2]).ints(c[0]).i(rank(c[0])).l(n));
     }
 
     /** out (contiguous, {@code shape}) = a op b, with broadcast strides (0 along broadcast dims). */
@@ -82,8 +96,8 @@ final class TensorOpsCuda {
         long n = numel(shape);
         if (n == 0) return;
         int[][] c = coalesce(shape, ast, bst, contiguous(shape));
-        Cuda.context().launch1d(M, "binary_op", n,
-                KernelArgs.of().i(op).ptr(a).i(aoff).ints(c[1]).ptr(b).i(boff).ints(c[2]).ptr(out).ints(c[0]).l(n));
+        Cuda.context().launch1d(M, small(n, a, b, out) ? "binary_op32" : "binary_op", n,
+                KernelArgs.of().i(op).ptr(a).i(aoff).ints(c[1]).ptr(b).i(boff).ints(c[2]).ptr(out).ints(c[0]).i(rank(c[0])).l(n));
     }
 
     /** out (contiguous) = f(x) elementwise; op codes as in tensor_ops.cu's unary_op. */
@@ -91,8 +105,8 @@ final class TensorOpsCuda {
         long n = numel(shape);
         if (n == 0) return;
         int[][] c = coalesce(shape, xst, contiguous(shape));
-        Cuda.context().launch1d(M, "unary_op", n,
-                KernelArgs.of().i(op).ptr(x).i(xoff).ints(c[1]).ptr(out).ints(c[0]).l(n).f(p0).f(p1));
+        Cuda.context().launch1d(M, small(n, x, out) ? "unary_op32" : "unary_op", n,
+                KernelArgs.of().i(op).ptr(x).i(xoff).ints(c[1]).ptr(out).ints(c[0]).i(rank(c[0])).l(n).f(p0).f(p1));
     }
 
     static void sumRows(DeviceBuffer x, DeviceBuffer out, int rows, int n) {
