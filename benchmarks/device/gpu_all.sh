@@ -2,7 +2,7 @@
 # On the GPU machine (device tool), from the repository root, with the folder made by
 # benchmarks/device/stage_all.sh carried (default .device/final). One call:
 #   1. every @Tag("gpu") test (kernels, backend, tiny Kokoro on CUDA, train step on CUDA), per-launch sync on;
-#   2. ours: GPU synthesis (real size, 120 tokens -> 360 frames), the PEFT step (B8 x 64 tokens x 256 frames,
+#   2. (after the background build, on a quiet machine) ours: GPU synthesis (real size, 120 tokens -> 360 frames), the PEFT step (B8 x 64 tokens x 256 frames,
 #      TF32 like the anchor), DurationEncoder 3xBiLSTM vs Mamba on the GPU;
 #   3. PyTorch in the same call: ../shared/anchors/pytorch_anchor.py on cuda (synthesis, DurationEncoder,
 #      PEFT step), with mamba-ssm's selective_scan_cuda built in the background from the carried sources.
@@ -21,11 +21,16 @@ ALL=$(python3 -c "import zipfile,sys,re; [print(n[:-6].replace('/', '.')) for j 
 gpu_tests ${TEST_TIMEOUT:-240} "$CP" $ALL > "$OUT/tests.log"
 echo "tests exit $?"
 grep -E "✘|tests (successful|failed|aborted|found)" "$OUT/tests.log" | head -30
+# the timings below want a quiet machine: wait for the background build (it compiles on every core) first
+if [ -n "$MPID" ]; then
+  for i in $(seq 1 ${BUILD_WAIT:-200}); do kill -0 $MPID 2>/dev/null || break; sleep 1; done
+  tail -2 "$OUT/mamba-build.log"
+fi
 {
   echo "== synthesis on the GPU (FP32 matmuls, TF32 convs: PyTorch's defaults)"
-  timeout 120 $J dev.kokoro.bench.SynthBench --device cuda --reps 6 --warmup 2 2>&1 | grep -v WARNING
+  timeout 120 $J dev.kokoro.bench.SynthBench --device cuda --reps 10 --warmup 6 2>&1 | grep -v WARNING
   echo "== PEFT step on the GPU (TF32)"
-  timeout 200 $J -Dkokoro.cuda.tf32=true dev.kokoro.bench.TrainBench --device cuda --steps 5 --warmup 1 2>&1 | grep -v WARNING
+  timeout 200 $J -Dkokoro.cuda.tf32=true dev.kokoro.bench.TrainBench --device cuda --steps 10 --warmup 2 2>&1 | grep -v WARNING
   echo "== DurationEncoder on the GPU"
   timeout 90 $J dev.kokoro.bench.MambaVsLstmBench 6 ${DURENC_T:-128,512} ${DURENC_B:-1,16} cuda 2>&1 | grep -v WARNING
 } > "$OUT/ours.log" 2>&1
@@ -41,10 +46,6 @@ if [ -f "$D/alt/kernels.jar" ]; then   # a second kernels build (e.g. a branch):
     echo "== alt kernels: PEFT step (TF32)"; timeout 120 $AJ -Dkokoro.cuda.tf32=true dev.kokoro.bench.TrainBench --device cuda --steps 5 --warmup 1 2>&1 | grep -v WARNING
   } > "$OUT/alt.log" 2>&1
   grep -E "✘|tests (successful|failed)|tests exit|median|PEFT step" "$OUT/alt.log" | cut -c1-300 | head -20
-fi
-if [ -n "$MPID" ]; then
-  for i in $(seq 1 ${BUILD_WAIT:-200}); do kill -0 $MPID 2>/dev/null || break; sleep 1; done
-  tail -2 "$OUT/mamba-build.log"
 fi
 if [ -f "$D/anchor/py/kokoro/model.py" ]; then
   echo "== PyTorch (hexgrad/kokoro + mamba-ssm) on the same GPU at ${SECONDS}s"

@@ -55,17 +55,17 @@ public final class Tensor {
     // ---------------------------------------------------------------- construction
 
     public static Tensor of(float[] data, int... shape) {
-        check(data.length == numel(shape), "float[%d] cannot have shape %s", data.length, Arrays.toString(shape));
+        check(data.length == numel(shape), "float[%d] cannot have shape %s", data.length, shape);
         return new Tensor(DType.F32, shape.clone(), contiguousStrides(shape), 0, data, null, null);
     }
 
     public static Tensor of(double[] data, int... shape) {
-        check(data.length == numel(shape), "double[%d] cannot have shape %s", data.length, Arrays.toString(shape));
+        check(data.length == numel(shape), "double[%d] cannot have shape %s", data.length, shape);
         return new Tensor(DType.F64, shape.clone(), contiguousStrides(shape), 0, null, data, null);
     }
 
     public static Tensor of(long[] data, int... shape) {
-        check(data.length == numel(shape), "long[%d] cannot have shape %s", data.length, Arrays.toString(shape));
+        check(data.length == numel(shape), "long[%d] cannot have shape %s", data.length, shape);
         return new Tensor(DType.I64, shape.clone(), contiguousStrides(shape), 0, null, null, data);
     }
 
@@ -77,7 +77,7 @@ public final class Tensor {
 
     /** A contiguous float32 tensor over all of {@code storage}. */
     public static Tensor onDevice(DeviceStorage storage, int... shape) {
-        check(storage.length() == numel(shape), "onDevice: storage of %d elements cannot have shape %s", storage.length(), Arrays.toString(shape));
+        check(storage.length() == numel(shape), "onDevice: storage of %d elements cannot have shape %s", storage.length(), shape);
         return onDevice(storage, shape, contiguousStrides(shape), 0);
     }
 
@@ -165,13 +165,14 @@ public final class Tensor {
     }
 
     private void checkHost(String what) {
-        check(ds == null, "%s needs a host tensor, but this %s%s is on %s; call .to(Device.CPU) first",
-                what, dtype, Arrays.toString(shape), device());
+        if (ds != null)   // the message only when it fails: f32()/setFlat are called per element in places
+            check(false, "%s needs a host tensor, but this %s%s is on %s; call .to(Device.CPU) first",
+                    what, dtype, Arrays.toString(shape), device());
     }
 
     public int normDim(int dim) {
         int r = dim < 0 ? dim + shape.length : dim;
-        check(r >= 0 && r < shape.length, "dim %d out of range for shape %s", dim, Arrays.toString(shape));
+        check(r >= 0 && r < shape.length, "dim %d out of range for shape %s", dim, shape);
         return r;
     }
 
@@ -324,7 +325,7 @@ public final class Tensor {
 
     /** Copies {@code src}'s values into this tensor in place (no autograd); shapes must match. */
     public Tensor copyFrom(Tensor src) {
-        check(Arrays.equals(shape, src.shape), "copyFrom: shape %s vs %s", Arrays.toString(shape), Arrays.toString(src.shape));
+        check(Arrays.equals(shape, src.shape), "copyFrom: shape %s vs %s", shape, src.shape);
         if (ds != null || src.ds != null) {
             if (ds == null) return copyFrom(src.host());
             Tensor s = src.ds != null ? src : Autograd.noGrad(() -> src.detach().to(DType.F32).to(device()));
@@ -459,7 +460,7 @@ public final class Tensor {
 
     /** Back-propagates from this scalar (gradient 1). */
     public void backward() {
-        check(numel() == 1, "backward() without an argument needs a scalar, got shape %s", Arrays.toString(shape));
+        check(numel() == 1, "backward() without an argument needs a scalar, got shape %s", shape);
         backward(full(dtype, 1.0, shape).to(device()));
     }
 
@@ -514,7 +515,7 @@ public final class Tensor {
     public static int numel(int[] shape) {
         long n = 1;
         for (int s : shape) {
-            check(s >= 0, "negative size in shape %s", Arrays.toString(shape));
+            check(s >= 0, "negative size in shape %s", shape);
             n *= s;
         }
         check(n <= Integer.MAX_VALUE, "tensor of %d elements is too large", n);
@@ -531,8 +532,15 @@ public final class Tensor {
         return st;
     }
 
+    /** Throws with the message formatted only on failure; int[], long[] and double[] arguments print as their contents. */
     static void check(boolean ok, String fmt, Object... args) {
-        if (!ok) throw new IllegalArgumentException(String.format(fmt, args));
+        if (ok) return;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i] instanceof int[] a) args[i] = Arrays.toString(a);
+            else if (args[i] instanceof long[] a) args[i] = Arrays.toString(a);
+            else if (args[i] instanceof double[] a) args[i] = Arrays.toString(a);
+        }
+        throw new IllegalArgumentException(String.format(fmt, args));
     }
 
     @Override
