@@ -154,11 +154,14 @@ class SelectiveScanProperties {
         xz.zeroGrad(); bc.zeroGrad(); delta.zeroGrad();
         Tensor y2 = run.apply(true);
         y2.mul(w).sum().backward();
-        assertEquals(0.0, GradCheck.relL2(y1, y2));
-        assertEquals(0.0, GradCheck.relL2(g1, xz.grad()));
-        assertEquals(0.0, GradCheck.relL2(h1, bc.grad()));
-        assertEquals(0.0, GradCheck.relL2(e1, delta.grad()));
+        // float64 is plain scalar code: bit-equal. float32 uses Vector-API EXP, whose results differ in the last bit
+        // between interpreted/C1 code and C2's intrinsic, so the two runs may straddle a JIT compilation (CI saw 4.6e-8)
+        double tol = f32 ? 1e-6 : 0.0;
+        assertEquals(0.0, GradCheck.relL2(y1, y2), tol);
+        assertEquals(0.0, GradCheck.relL2(g1, xz.grad()), tol);
+        assertEquals(0.0, GradCheck.relL2(h1, bc.grad()), tol);
+        assertEquals(0.0, GradCheck.relL2(e1, delta.grad()), tol);
         Tensor x = xz.slice(2, d, 2 * d).transpose(1, 2), cw = Tensor.randn(rng, dt, d, 4);
-        assertEquals(0.0, GradCheck.relL2(CausalConv1d.apply(x, cw, bias, true), CausalConv1d.apply(x.contiguous(), cw, bias, true)));
+        assertEquals(0.0, GradCheck.relL2(CausalConv1d.apply(x, cw, bias, true), CausalConv1d.apply(x.contiguous(), cw, bias, true)), tol);
     }
 }
