@@ -62,8 +62,13 @@ class MatmulCudaTest {
                 "1, 260, 384, 1090, false, false", "1, 200, 300, 3270, false, false", "1, 129, 257, 33, false, true",
                 "1, 100, 200, 36, false, false", "1, 132, 68, 100, true, false", "3, 68, 260, 132, false, true",
                 "1, 130, 70, 2100, true, false", "2, 96, 40, 1500, true, false"};
+        return cross(VARIANTS, cases);
+    }
+
+    /** Every variant × every "batch, M, N, K, transA, transB" case. */
+    static Stream<Arguments> cross(String[] variants, String[] cases) {
         List<Arguments> out = new ArrayList<>();
-        for (String v : VARIANTS)
+        for (String v : variants)
             for (String c : cases) {
                 String[] f = c.split(",\\s*");
                 out.add(Arguments.of(v, Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3]),

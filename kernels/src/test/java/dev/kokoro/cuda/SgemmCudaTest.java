@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
@@ -48,14 +46,7 @@ class SgemmCudaTest {
                 "1, 260, 384, 1090, false, false", "1, 200, 300, 3270, false, false", "1, 129, 257, 33, false, true",
                 "1, 16, 1280, 640, false, true", "1, 1, 640, 1280, false, true", "1, 64, 72, 1280, false, true",
                 "1, 72, 130, 2048, true, false", "1, 300, 200, 1, false, false", "1, 31, 33, 4100, false, true"};
-        List<Arguments> out = new ArrayList<>();
-        for (String v : VARIANTS)
-            for (String c : cases) {
-                String[] f = c.split(",\\s*");
-                out.add(Arguments.of(v, Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3]),
-                        Boolean.parseBoolean(f[4]), Boolean.parseBoolean(f[5])));
-            }
-        return out.stream();
+        return MatmulCudaTest.cross(VARIANTS, cases);
     }
 
     @ParameterizedTest(name = "{0}: batch={1} M={2} N={3} K={4} tA={5} tB={6}")
