@@ -165,9 +165,7 @@ public final class Tensor {
     }
 
     private void checkHost(String what) {
-        if (ds != null)   // the message only when it fails: f32()/setFlat are called per element in places
-            check(false, "%s needs a host tensor, but this %s%s is on %s; call .to(Device.CPU) first",
-                    what, dtype, Arrays.toString(shape), device());
+        check(ds == null, "%s needs a host tensor, but this %s%s is on %s; call .to(Device.CPU) first", what, dtype, shape, device());
     }
 
     public int normDim(int dim) {

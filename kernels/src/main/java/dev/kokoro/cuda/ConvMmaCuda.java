@@ -1,6 +1,5 @@
 package dev.kokoro.cuda;
 
-
 /**
  * Version 4 of Conv1dCuda's gather and scatter (conv_mma.cu): implicit GEMM on mma.sync TF32 with a 3-stage
  * cp.async pipeline and 128×128×32 block tiles. Each call first re-arranges the weight into the kernel's

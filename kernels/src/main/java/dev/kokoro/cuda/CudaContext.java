@@ -87,14 +87,17 @@ public final class CudaContext {
     }
 
     /** Runs a driver call; a failure (return code or JCuda exception) becomes a CudaException naming it. */
-    static void check(String call, java.util.function.IntSupplier fn) {
+    static void check(String call, java.util.function.IntSupplier fn) { check(() -> call, fn); }
+
+    /** As {@link #check(String, java.util.function.IntSupplier)}, the call's description built only on failure. */
+    static void check(java.util.function.Supplier<String> call, java.util.function.IntSupplier fn) {
         int rc;
         try {
             rc = fn.getAsInt();
         } catch (jcuda.CudaException e) {
-            throw new CudaException(call + " failed: " + e.getMessage(), e);
+            throw new CudaException(call.get() + " failed: " + e.getMessage(), e);
         }
-        if (rc != CUresult.CUDA_SUCCESS) throw new CudaException(call + " failed: " + CUresult.stringFor(rc));
+        if (rc != CUresult.CUDA_SUCCESS) throw new CudaException(call.get() + " failed: " + CUresult.stringFor(rc));
     }
 
     /** Kernel {@code fn} of module {@code module} (a .cu file name without extension). */
@@ -132,16 +135,15 @@ public final class CudaContext {
         return java.util.Arrays.copyOf(b, b.length + 1);  // NUL-terminated for the driver
     }
 
-    private final Map<String, Integer> smemAllowed = new HashMap<>();
+    private final Map<CUfunction, Integer> smemAllowed = new java.util.IdentityHashMap<>();
 
     /** Lets kernel {@code fn} of {@code module} use up to {@code bytes} of dynamic shared memory (above 48 KB needs this). */
     public synchronized void allowDynamicSmem(String module, String fn, int bytes) {
-        String key = module + "/" + fn;
-        if (smemAllowed.getOrDefault(key, -1) >= bytes) return;
         CUfunction f = function(module, fn);
-        check("cuFuncSetAttribute(" + key + ", MAX_DYNAMIC_SHARED_SIZE_BYTES, " + bytes + ")",
+        if (smemAllowed.getOrDefault(f, -1) >= bytes) return;
+        check(() -> "cuFuncSetAttribute(" + module + "/" + fn + ", MAX_DYNAMIC_SHARED_SIZE_BYTES, " + bytes + ")",
                 () -> cuFuncSetAttribute(f, jcuda.driver.CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes));
-        smemAllowed.put(key, bytes);
+        smemAllowed.put(f, bytes);
     }
 
     /** What module {@code module} was loaded from ("cubin sm_90" or "PTX sm_xx"), or null before its first kernel. */
@@ -168,15 +170,8 @@ public final class CudaContext {
     public void launch(String module, String fn, int gx, int gy, int gz, int bx, int by, int bz, int shmem, KernelArgs args) {
         CUfunction f = function(module, fn);
         launches++;
-        int rc;
-        try {
-            rc = cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shmem, stream, args.pointer(), null);
-        } catch (jcuda.CudaException e) {
-            rc = -1;
-        }
-        if (rc != CUresult.CUDA_SUCCESS)   // the message is built only on failure (launches are the hot path)
-            check("cuLaunchKernel(" + module + "/" + fn + " grid " + gx + "x" + gy + "x" + gz + " block " + bx + "x" + by + "x" + bz + ")",
-                    () -> cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shmem, stream, args.pointer(), null));
+        check(() -> "cuLaunchKernel(" + module + "/" + fn + " grid " + gx + "x" + gy + "x" + gz + " block " + bx + "x" + by + "x" + bz + ")",
+                () -> cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shmem, stream, args.pointer(), null));
         if (DEBUG_SYNC) synchronize(module + "/" + fn);
     }
 
@@ -215,30 +210,25 @@ public final class CudaContext {
     void rawFree(CUdeviceptr p) { check("cuMemFree", () -> cuMemFree(p)); }
 
     synchronized void copyToDevice(CUdeviceptr dst, float[] src, int off, int n) {
-        uploads++;
-        long bytes = 4L * n;
-        if (bytes <= STAGING / 8) {   // small: through pinned memory, in stream order, no host wait
-            long at = stage(bytes);
-            stagingBuffer.slice((int) at, (int) bytes).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer().put(src, off, n);
-            check("cuMemcpyHtoDAsync(" + n + " floats, staged)", () -> cuMemcpyHtoDAsync(dst, staging.withByteOffset(at), bytes, stream));
-            return;
-        }
-        check("cuMemcpyHtoD(" + n + " floats)", () -> cuMemcpyHtoDAsync(dst, Pointer.to(src).withByteOffset(4L * off), bytes, stream));
-        synchronize("cuMemcpyHtoD");   // the copy reads the Java array: it must end before the array may move
+        upload(dst, 4L * n, n + " floats", b -> b.asFloatBuffer().put(src, off, n), Pointer.to(src).withByteOffset(4L * off));
     }
 
     /** int[] to the device (indices), like {@link #copyToDevice}. */
     synchronized void copyIntsToDevice(CUdeviceptr dst, int[] src) {
+        upload(dst, 4L * src.length, src.length + " ints", b -> b.asIntBuffer().put(src), Pointer.to(src));
+    }
+
+    /** {@code bytes} from a Java array to dst: small ones through the staging ring (fill writes them there), others directly. */
+    private void upload(CUdeviceptr dst, long bytes, String what, java.util.function.Consumer<java.nio.ByteBuffer> fill, Pointer array) {
         uploads++;
-        long bytes = 4L * src.length;
-        if (bytes <= STAGING / 8) {
+        if (bytes <= STAGING / 8) {   // small: through pinned memory, in stream order, no host wait
             long at = stage(bytes);
-            stagingBuffer.slice((int) at, (int) bytes).order(java.nio.ByteOrder.nativeOrder()).asIntBuffer().put(src);
-            check("cuMemcpyHtoDAsync(" + src.length + " ints, staged)", () -> cuMemcpyHtoDAsync(dst, staging.withByteOffset(at), bytes, stream));
+            fill.accept(stagingBuffer.slice((int) at, (int) bytes).order(java.nio.ByteOrder.nativeOrder()));
+            check(() -> "cuMemcpyHtoDAsync(" + what + ", staged)", () -> cuMemcpyHtoDAsync(dst, staging.withByteOffset(at), bytes, stream));
             return;
         }
-        check("cuMemcpyHtoD(" + src.length + " ints)", () -> cuMemcpyHtoDAsync(dst, Pointer.to(src), bytes, stream));
-        synchronize("cuMemcpyHtoD");
+        check(() -> "cuMemcpyHtoD(" + what + ")", () -> cuMemcpyHtoDAsync(dst, array, bytes, stream));
+        synchronize("cuMemcpyHtoD");   // the copy reads the Java array: it must end before the array may move
     }
 
     /**
@@ -302,6 +292,6 @@ public final class CudaContext {
     }
 
     @Override public String toString() {
-        return name + " (sm_" + ccMajor + ccMinor + ", " + smCount + " SMs, " + "kernels " + (ccMajor == 9 && ccMinor == 0 ? "sm_90 cubin, PTX fallback" : "PTX " + arch) + ")";
+        return name + " (sm_" + ccMajor + ccMinor + ", " + smCount + " SMs, kernels " + (ccMajor == 9 && ccMinor == 0 ? "sm_90 cubin, PTX fallback" : "PTX " + arch) + ")";
     }
 }

@@ -77,7 +77,7 @@ public final class InstanceNormCuda {
                               int[] s, boolean ada, float eps) {
         int r = s[0] * s[1];
         CudaTensor out = CudaTensor.empty(x.shape()), mean = CudaTensor.empty(s[0], s[1]), rstd = CudaTensor.empty(s[0], s[1]);
-        if (r > 0) launch(smem(s[2]) ? "instnorm_fwd_smem" : "instnorm_fwd", r, s[2],
+        if (r > 0) launch("instnorm_fwd", r, s[2],
                 KernelArgs.of().ptr(x).ptr(gamma).ptr(beta).ptr(w).ptr(nb).ptr(alpha).ptr(pre).ptr(out).ptr(mean).ptr(rstd).i(r).i(s[1]).i(s[2]).i(ada ? 1 : 0).f(eps));
         return new Result(out, mean, rstd, eps);
     }
@@ -93,7 +93,7 @@ public final class InstanceNormCuda {
         CudaTensor dw = needW ? CudaTensor.empty(c) : null, dnb = needNb ? CudaTensor.empty(c) : null;
         if (r == 0) return new Grads(dx, dg, db, dw, dnb);
         try (CudaTensor rowG = CudaTensor.empty(r); CudaTensor rowGX = CudaTensor.empty(r)) {
-            launch(smem(t) ? "instnorm_bwd_smem" : "instnorm_bwd", r, t,
+            launch("instnorm_bwd", r, t,
                     KernelArgs.of().ptr(x).ptr(dout).ptr(gamma).ptr(beta).ptr(w).ptr(nb).ptr(dx)
                             .ptr(rowG).ptr(rowGX).i(r).i(c).i(t).i(ada ? 1 : 0).f(saved.eps()));
             if (dg != null || db != null || dw != null || dnb != null)
@@ -115,11 +115,18 @@ public final class InstanceNormCuda {
 
     static boolean smem(int t) { return smemRows && t >= SMEM_MIN_T && 4L * t <= SMEM_MAX_BYTES; }
 
-    private static void launch(String fn, int rows, int t, KernelArgs args) {
+    /** Kernel {@code base} ("instnorm_fwd" / "instnorm_bwd"), or its _smem twin when {@link #smem} says so, over the rows. */
+    private static void launch(String base, int rows, int t, KernelArgs args) {
         CudaContext c = Cuda.context();
-        int bytes = fn.endsWith("_smem") ? 4 * t : 0;
+        int grid = Math.min(rows, 65535 * 8);
+        if (!smem(t)) {
+            c.launch("instance_norm", base, grid, 1, 1, threads(t), 1, 1, 0, args);
+            return;
+        }
+        String fn = base + "_smem";
+        int bytes = 4 * t;
         if (bytes > 48 * 1024) c.allowDynamicSmem("instance_norm", fn, bytes);
-        c.launch("instance_norm", fn, Math.min(rows, 65535 * 8), 1, 1, bytes > 0 ? (t >= 8192 ? 1024 : 512) : threads(t), 1, 1, bytes, args);
+        c.launch("instance_norm", fn, grid, 1, 1, t >= 8192 ? 1024 : 512, 1, 1, bytes, args);
     }
 
     private static int[] check(String op, CudaTensor x, CudaTensor gamma, CudaTensor beta, CudaTensor w, CudaTensor nb) {

@@ -1,11 +1,6 @@
 package dev.kokoro.cuda;
 
 import java.util.Arrays;
-import java.util.HashSet;
-import java.util.Set;
-import jcuda.driver.CUfunction;
-import jcuda.driver.CUfunction_attribute;
-import jcuda.driver.JCudaDriver;
 
 /**
  * Matrix products on tensor cores with FP32 accumulation. Row-major; {@code transA} means A is stored [K, M]
@@ -36,7 +31,6 @@ public final class MatmulCuda {
     static volatile String f32Kernel = System.getProperty("kokoro.sgemm.kernel", "auto");
 
     private static final int BK = 32;
-    private static final Set<String> SMEM_SET = new HashSet<>();
 
     /** op(A)·op(B) with TF32 operands. */
     public static CudaTensor matmul(CudaTensor a, CudaTensor b, boolean transA, boolean transB) {
@@ -135,9 +129,12 @@ public final class MatmulCuda {
     record Plan(Config cfg, int splits) {}
 
     /** "NAME" or "NAME/SPLITS" (a {@link #CONFIGS} name). */
-    static Plan plan(String spec) {
+    static Plan plan(String spec) { return plan(spec, MatmulCuda::config); }
+
+    /** "NAME" or "NAME/SPLITS" with NAME looked up by {@code config}. */
+    private static Plan plan(String spec, java.util.function.Function<String, Config> config) {
         int slash = spec.indexOf('/');
-        return slash < 0 ? new Plan(config(spec), 1) : new Plan(config(spec.substring(0, slash)), Integer.parseInt(spec.substring(slash + 1)));
+        return slash < 0 ? new Plan(config.apply(spec), 1) : new Plan(config.apply(spec.substring(0, slash)), Integer.parseInt(spec.substring(slash + 1)));
     }
 
     /** One mm2 instantiation of matmul.cu (the V2_ENTRIES lines there): block tile bm × bn × 32, warps, pipeline stages. */
@@ -169,8 +166,7 @@ public final class MatmulCuda {
     /** "NAME", "NAME/SPLITS" (an {@link #F32_CONFIGS} name) or "auto:NAME" (the automatic choice with NAME as its large tile). */
     static Plan planF32(String spec, int m, int n, int k, int batch, int sms) {
         if (spec.startsWith("auto:")) return chooseF32(m, n, k, batch, sms, configF32(spec.substring(5)));
-        int slash = spec.indexOf('/');
-        return slash < 0 ? new Plan(configF32(spec), 1) : new Plan(configF32(spec.substring(0, slash)), Integer.parseInt(spec.substring(slash + 1)));
+        return plan(spec, MatmulCuda::configF32);
     }
 
     /**
@@ -226,13 +222,5 @@ public final class MatmulCuda {
         return new Plan(config("64"), 1);
     }
 
-    private static void allowSmem(CudaContext ctx, String fn, int bytes) {
-        synchronized (SMEM_SET) {
-            if (SMEM_SET.contains(fn)) return;
-            CUfunction f = ctx.function("matmul", fn);
-            CudaContext.check("cuFuncSetAttribute(matmul/" + fn + ", MAX_DYNAMIC_SHARED_SIZE_BYTES, " + bytes + ")",
-                    () -> JCudaDriver.cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes));
-            SMEM_SET.add(fn);
-        }
-    }
+    private static void allowSmem(CudaContext ctx, String fn, int bytes) { ctx.allowDynamicSmem("matmul", fn, bytes); }
 }

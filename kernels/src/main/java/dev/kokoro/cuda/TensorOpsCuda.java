@@ -1,6 +1,5 @@
 package dev.kokoro.cuda;
 
-
 import java.util.Arrays;
 
 /**

@@ -41,7 +41,7 @@ public final class Dispatch {
 
     /** Runs op {@code name} on device inputs: the backend's kernel, or the CPU op {@code cpu} on host copies. */
     public static Tensor run(String name, Function<Tensor[], Tensor> cpu, Object[] args, Tensor... inputs) {
-        if (!OpProfile.ON) return dispatch(name, cpu, args, inputs);
+        if (!OpProfile.ON) return dispatch(name, name, cpu, args, inputs);
         long t = OpProfile.begin();
         String key = OpProfile.SHAPES && inputs.length > 0 && inputs[0] != null ? name + " " + java.util.Arrays.toString(inputs[0].shape()) : name;
         try {
@@ -51,10 +51,7 @@ public final class Dispatch {
         }
     }
 
-    private static Tensor dispatch(String name, Function<Tensor[], Tensor> cpu, Object[] args, Tensor... inputs) {
-        return dispatch(name, name, cpu, args, inputs);
-    }
-
+    /** {@code key}: the op's name in the profile (with its input shape under -Dkokoro.profile.shapes). */
     private static Tensor dispatch(String name, String key, Function<Tensor[], Tensor> cpu, Object[] args, Tensor... inputs) {
         Device dev = device(name, inputs);
         Backend be = Backends.require(dev);
